@@ -1,0 +1,1 @@
+"""The Kura cache server: gRPC over SQLite. It speaks protobuf and never imports hikari."""
