@@ -47,9 +47,10 @@ def main() -> int:
         committed = _generated_names(PACKAGE_DIR)
         if check:
             stale = sorted(fresh ^ committed)
-            stale += sorted(n for n in fresh & committed if not filecmp.cmp(fresh_dir / n, PACKAGE_DIR / n, shallow=False))
+            changed = (n for n in fresh & committed if not filecmp.cmp(fresh_dir / n, PACKAGE_DIR / n, shallow=False))
+            stale += sorted(changed)
             if stale:
-                print("generated code is stale, run: python proto/generate.py", *stale, sep="\n  ", file=sys.stderr)
+                sys.stderr.write("\n  ".join(["generated code is stale, run: python proto/generate.py", *stale]) + "\n")
                 return 1
             return 0
         for name in committed - fresh:
