@@ -1,0 +1,536 @@
+"""Conversions between hikari's guild channels and threads and the ``GuildChannel`` message."""
+
+from __future__ import annotations
+
+import typing
+
+import hikari
+from hikari_kura.v1 import channels_pb2, queries_pb2
+
+from .. import queries
+from . import common
+
+_datetime_to_proto = common.datetime_to_proto
+_datetime_from_proto = common.datetime_from_proto
+_timedelta_to_proto = common.timedelta_to_proto
+_timedelta_from_proto = common.timedelta_from_proto
+
+# Explicit rather than "Discord value + 1": Discord's channel types have gaps and include DMs,
+# which are not guild channels and which Kura does not store.
+_CHANNEL_TYPE_TO_PROTO: typing.Final[dict[int, channels_pb2.ChannelType]] = {
+    hikari.ChannelType.GUILD_TEXT: channels_pb2.CHANNEL_TYPE_GUILD_TEXT,
+    hikari.ChannelType.GUILD_VOICE: channels_pb2.CHANNEL_TYPE_GUILD_VOICE,
+    hikari.ChannelType.GUILD_CATEGORY: channels_pb2.CHANNEL_TYPE_GUILD_CATEGORY,
+    hikari.ChannelType.GUILD_NEWS: channels_pb2.CHANNEL_TYPE_GUILD_NEWS,
+    hikari.ChannelType.GUILD_STAGE: channels_pb2.CHANNEL_TYPE_GUILD_STAGE,
+    hikari.ChannelType.GUILD_FORUM: channels_pb2.CHANNEL_TYPE_GUILD_FORUM,
+    hikari.ChannelType.GUILD_MEDIA: channels_pb2.CHANNEL_TYPE_GUILD_MEDIA,
+    hikari.ChannelType.GUILD_NEWS_THREAD: channels_pb2.CHANNEL_TYPE_GUILD_NEWS_THREAD,
+    hikari.ChannelType.GUILD_PUBLIC_THREAD: channels_pb2.CHANNEL_TYPE_GUILD_PUBLIC_THREAD,
+    hikari.ChannelType.GUILD_PRIVATE_THREAD: channels_pb2.CHANNEL_TYPE_GUILD_PRIVATE_THREAD,
+}
+_CHANNEL_TYPE_FROM_PROTO: typing.Final[dict[int, hikari.ChannelType]] = {
+    proto: hikari.ChannelType(discord) for discord, proto in _CHANNEL_TYPE_TO_PROTO.items()
+}
+
+
+def channel_type_to_proto(channel_type: hikari.ChannelType | int, /) -> channels_pb2.ChannelType:
+    """Return the proto ChannelType of a hikari guild channel type."""
+    try:
+        return _CHANNEL_TYPE_TO_PROTO[channel_type]
+    except KeyError:
+        raise ValueError(f"channel type {channel_type!r} is not a guild channel type Kura stores") from None
+
+
+def channel_type_from_proto(channel_type: channels_pb2.ChannelType, /) -> hikari.ChannelType:
+    """Return the hikari ChannelType of a proto ChannelType."""
+    try:
+        return _CHANNEL_TYPE_FROM_PROTO[channel_type]
+    except KeyError:
+        raise ValueError(f"unknown proto channel type {channel_type!r}") from None
+
+
+def channel_to_proto(channel: hikari.GuildChannel, /) -> channels_pb2.GuildChannel:
+    """Convert any hikari guild channel or thread to a GuildChannel message."""
+    if isinstance(channel, hikari.PermissibleGuildChannel):
+        message = channels_pb2.GuildChannel(
+            id=channel.id,
+            name=channel.name,
+            guild_id=channel.guild_id,
+            application_id=channel.application_id,
+            parent_id=channel.parent_id,
+            position=channel.position,
+            is_nsfw=channel.is_nsfw,
+            permission_overwrites=[
+                common.permission_overwrite_to_proto(overwrite) for overwrite in channel.permission_overwrites.values()
+            ],
+            flags=channel.flags,
+        )
+        # A parent's constructor copies a sub-message it is given, so CopyFrom costs no more.
+        if isinstance(channel, hikari.GuildTextChannel):
+            message.text.CopyFrom(_text_to_proto(channel))
+        elif isinstance(channel, hikari.GuildVoiceChannel):
+            message.voice.CopyFrom(_voice_to_proto(channel))
+        elif isinstance(channel, hikari.GuildCategory):
+            message.category.SetInParent()
+        elif isinstance(channel, hikari.GuildNewsChannel):
+            message.news.CopyFrom(_news_to_proto(channel))
+        elif isinstance(channel, hikari.GuildStageChannel):
+            message.stage.CopyFrom(_voice_to_proto(channel))
+        elif isinstance(channel, hikari.GuildForumChannel):
+            message.forum.CopyFrom(_forum_to_proto(channel))
+        elif isinstance(channel, hikari.GuildMediaChannel):
+            message.media.CopyFrom(_forum_to_proto(channel))
+        else:
+            raise TypeError(f"unsupported guild channel class {type(channel).__qualname__}")
+        return message
+
+    if isinstance(channel, hikari.GuildThreadChannel):
+        message = channels_pb2.GuildChannel(
+            id=channel.id,
+            name=channel.name,
+            guild_id=channel.guild_id,
+            application_id=channel.application_id,
+            parent_id=channel.parent_id,
+            # Only public threads have flags in hikari; news and private threads leave it unset.
+            flags=channel.flags if isinstance(channel, hikari.GuildPublicThread) else None,
+        )
+        thread = _thread_to_proto(channel)
+        if isinstance(channel, hikari.GuildPublicThread):
+            message.public_thread.CopyFrom(thread)
+        elif isinstance(channel, hikari.GuildNewsThread):
+            message.news_thread.CopyFrom(thread)
+        elif isinstance(channel, hikari.GuildPrivateThread):
+            message.private_thread.CopyFrom(thread)
+        else:
+            raise TypeError(f"unsupported thread class {type(channel).__qualname__}")
+        return message
+
+    raise TypeError(f"unsupported guild channel class {type(channel).__qualname__}")
+
+
+def channel_from_proto(message: channels_pb2.GuildChannel, /, *, app: hikari.traits.RESTAware) -> hikari.GuildChannel:
+    """Convert a GuildChannel message to the hikari class its ``kind`` names."""
+    kind = message.WhichOneof("kind")
+    if kind is None:
+        raise ValueError(f"channel {message.id}: kind is not set")
+    return _FROM_PROTO[kind](message, app)
+
+
+def channel_query_to_proto(query: queries.ChannelQuery, /) -> queries_pb2.ChannelQuery:
+    """Convert a channel query to its proto message; filters left None stay unset."""
+    return queries_pb2.ChannelQuery(
+        id=query.id,
+        name=query.name,
+        type=None if query.type is None else channel_type_to_proto(query.type),
+        guild_id=query.guild_id,
+        parent_id=query.parent_id,
+        position=query.position,
+        is_nsfw=query.is_nsfw,
+    )
+
+
+def _text_to_proto(channel: hikari.GuildTextChannel, /) -> channels_pb2.TextChannel:
+    last_pin_timestamp = channel.last_pin_timestamp
+    return channels_pb2.TextChannel(
+        topic=channel.topic,
+        last_message_id=channel.last_message_id,
+        rate_limit_per_user=_timedelta_to_proto(channel.rate_limit_per_user),
+        last_pin_timestamp=None if last_pin_timestamp is None else _datetime_to_proto(last_pin_timestamp),
+        default_auto_archive_duration=_timedelta_to_proto(channel.default_auto_archive_duration),
+    )
+
+
+def _news_to_proto(channel: hikari.GuildNewsChannel, /) -> channels_pb2.NewsChannel:
+    last_pin_timestamp = channel.last_pin_timestamp
+    return channels_pb2.NewsChannel(
+        topic=channel.topic,
+        last_message_id=channel.last_message_id,
+        last_pin_timestamp=None if last_pin_timestamp is None else _datetime_to_proto(last_pin_timestamp),
+        default_auto_archive_duration=_timedelta_to_proto(channel.default_auto_archive_duration),
+    )
+
+
+def _voice_to_proto(channel: hikari.GuildVoiceChannel | hikari.GuildStageChannel, /) -> channels_pb2.VoiceChannel:
+    return channels_pb2.VoiceChannel(
+        bitrate=channel.bitrate,
+        region=channel.region,
+        user_limit=channel.user_limit,
+        video_quality_mode=common.enum_to_proto(channels_pb2.VideoQualityMode, channel.video_quality_mode),
+        last_message_id=channel.last_message_id,
+    )
+
+
+def _forum_to_proto(channel: hikari.GuildForumChannel | hikari.GuildMediaChannel, /) -> channels_pb2.ForumChannel:
+    return channels_pb2.ForumChannel(
+        topic=channel.topic,
+        last_thread_id=channel.last_thread_id,
+        rate_limit_per_user=_timedelta_to_proto(channel.rate_limit_per_user),
+        default_thread_rate_limit_per_user=_timedelta_to_proto(channel.default_thread_rate_limit_per_user),
+        default_auto_archive_duration=_timedelta_to_proto(channel.default_auto_archive_duration),
+        available_tags=[
+            # ForumTag keeps one private emoji value; its public properties expose which kind it is.
+            channels_pb2.ForumTag(
+                id=tag.id,
+                name=tag.name,
+                moderated=tag.moderated,
+                emoji_id=tag.emoji_id,
+                emoji_name=tag.unicode_emoji,
+            )
+            for tag in channel.available_tags
+        ],
+        default_sort_order=common.enum_to_proto(channels_pb2.ForumSortOrder, channel.default_sort_order),
+        default_layout=common.enum_to_proto(channels_pb2.ForumLayout, channel.default_layout),
+        default_reaction_emoji_id=channel.default_reaction_emoji_id,
+        default_reaction_emoji_name=channel.default_reaction_emoji_name,
+    )
+
+
+def _thread_to_proto(channel: hikari.GuildThreadChannel, /) -> channels_pb2.Thread:
+    last_pin_timestamp = channel.last_pin_timestamp
+    member = channel.member
+    metadata = channel.metadata
+    created_at = metadata.created_at
+    return channels_pb2.Thread(
+        last_message_id=channel.last_message_id,
+        last_pin_timestamp=None if last_pin_timestamp is None else _datetime_to_proto(last_pin_timestamp),
+        rate_limit_per_user=_timedelta_to_proto(channel.rate_limit_per_user),
+        approximate_message_count=channel.approximate_message_count,
+        approximate_member_count=channel.approximate_member_count,
+        member=None
+        if member is None
+        else channels_pb2.ThreadMember(
+            thread_id=member.thread_id,
+            user_id=member.user_id,
+            joined_at=_datetime_to_proto(member.joined_at),
+            flags=member.flags,
+        ),
+        owner_id=channel.owner_id,
+        metadata=channels_pb2.ThreadMetadata(
+            is_archived=metadata.is_archived,
+            is_invitable=metadata.is_invitable,
+            auto_archive_duration=_timedelta_to_proto(metadata.auto_archive_duration),
+            archive_timestamp=_datetime_to_proto(metadata.archive_timestamp),
+            is_locked=metadata.is_locked,
+            created_at=None if created_at is None else _datetime_to_proto(created_at),
+        ),
+        applied_tag_ids=channel.applied_tag_ids if isinstance(channel, hikari.GuildPublicThread) else None,
+    )
+
+
+def _optional_snowflake(
+    message: channels_pb2.GuildChannel, field: typing.Literal["application_id", "parent_id"], /
+) -> hikari.Snowflake | None:
+    return hikari.Snowflake(getattr(message, field)) if message.HasField(field) else None
+
+
+def _unicode_emoji_or_empty(name: str, /) -> hikari.UnicodeEmoji | str:
+    # The entity factory wraps a non-empty name in UnicodeEmoji and keeps an empty one as it is.
+    return hikari.UnicodeEmoji(name) if name else name
+
+
+def _overwrites_from_proto(message: channels_pb2.GuildChannel, /) -> dict[hikari.Snowflake, hikari.PermissionOverwrite]:
+    overwrites = map(common.permission_overwrite_from_proto, message.permission_overwrites)
+    return {overwrite.id: overwrite for overwrite in overwrites}
+
+
+def _text_from_proto(message: channels_pb2.GuildChannel, app: hikari.traits.RESTAware, /) -> hikari.GuildTextChannel:
+    text = message.text
+    return hikari.GuildTextChannel(
+        app=app,
+        id=hikari.Snowflake(message.id),
+        name=message.name if message.HasField("name") else None,
+        type=hikari.ChannelType.GUILD_TEXT,
+        guild_id=hikari.Snowflake(message.guild_id),
+        application_id=_optional_snowflake(message, "application_id"),
+        parent_id=_optional_snowflake(message, "parent_id"),
+        position=message.position,
+        is_nsfw=message.is_nsfw,
+        permission_overwrites=_overwrites_from_proto(message),
+        flags=hikari.ChannelFlag(message.flags),
+        topic=text.topic if text.HasField("topic") else None,
+        last_message_id=hikari.Snowflake(text.last_message_id) if text.HasField("last_message_id") else None,
+        rate_limit_per_user=_timedelta_from_proto(text.rate_limit_per_user),
+        last_pin_timestamp=_datetime_from_proto(text.last_pin_timestamp)
+        if text.HasField("last_pin_timestamp")
+        else None,
+        default_auto_archive_duration=_timedelta_from_proto(text.default_auto_archive_duration),
+    )
+
+
+def _news_from_proto(message: channels_pb2.GuildChannel, app: hikari.traits.RESTAware, /) -> hikari.GuildNewsChannel:
+    news = message.news
+    return hikari.GuildNewsChannel(
+        app=app,
+        id=hikari.Snowflake(message.id),
+        name=message.name if message.HasField("name") else None,
+        type=hikari.ChannelType.GUILD_NEWS,
+        guild_id=hikari.Snowflake(message.guild_id),
+        application_id=_optional_snowflake(message, "application_id"),
+        parent_id=_optional_snowflake(message, "parent_id"),
+        position=message.position,
+        is_nsfw=message.is_nsfw,
+        permission_overwrites=_overwrites_from_proto(message),
+        flags=hikari.ChannelFlag(message.flags),
+        topic=news.topic if news.HasField("topic") else None,
+        last_message_id=hikari.Snowflake(news.last_message_id) if news.HasField("last_message_id") else None,
+        last_pin_timestamp=_datetime_from_proto(news.last_pin_timestamp)
+        if news.HasField("last_pin_timestamp")
+        else None,
+        default_auto_archive_duration=_timedelta_from_proto(news.default_auto_archive_duration),
+    )
+
+
+def _category_from_proto(message: channels_pb2.GuildChannel, app: hikari.traits.RESTAware, /) -> hikari.GuildCategory:
+    return hikari.GuildCategory(
+        app=app,
+        id=hikari.Snowflake(message.id),
+        name=message.name if message.HasField("name") else None,
+        type=hikari.ChannelType.GUILD_CATEGORY,
+        guild_id=hikari.Snowflake(message.guild_id),
+        application_id=_optional_snowflake(message, "application_id"),
+        # hikari types a category's parent_id as always None.
+        parent_id=None,
+        position=message.position,
+        is_nsfw=message.is_nsfw,
+        permission_overwrites=_overwrites_from_proto(message),
+        flags=hikari.ChannelFlag(message.flags),
+    )
+
+
+def _voice_from_proto(message: channels_pb2.GuildChannel, app: hikari.traits.RESTAware, /) -> hikari.GuildVoiceChannel:
+    voice = message.voice
+    return hikari.GuildVoiceChannel(
+        app=app,
+        id=hikari.Snowflake(message.id),
+        name=message.name if message.HasField("name") else None,
+        type=hikari.ChannelType.GUILD_VOICE,
+        guild_id=hikari.Snowflake(message.guild_id),
+        application_id=_optional_snowflake(message, "application_id"),
+        parent_id=_optional_snowflake(message, "parent_id"),
+        position=message.position,
+        is_nsfw=message.is_nsfw,
+        permission_overwrites=_overwrites_from_proto(message),
+        flags=hikari.ChannelFlag(message.flags),
+        bitrate=voice.bitrate,
+        region=voice.region if voice.HasField("region") else None,
+        user_limit=voice.user_limit,
+        video_quality_mode=common.enum_from_proto(hikari.VideoQualityMode, voice.video_quality_mode),
+        last_message_id=hikari.Snowflake(voice.last_message_id) if voice.HasField("last_message_id") else None,
+    )
+
+
+def _stage_from_proto(message: channels_pb2.GuildChannel, app: hikari.traits.RESTAware, /) -> hikari.GuildStageChannel:
+    stage = message.stage
+    return hikari.GuildStageChannel(
+        app=app,
+        id=hikari.Snowflake(message.id),
+        name=message.name if message.HasField("name") else None,
+        type=hikari.ChannelType.GUILD_STAGE,
+        guild_id=hikari.Snowflake(message.guild_id),
+        application_id=_optional_snowflake(message, "application_id"),
+        parent_id=_optional_snowflake(message, "parent_id"),
+        position=message.position,
+        is_nsfw=message.is_nsfw,
+        permission_overwrites=_overwrites_from_proto(message),
+        flags=hikari.ChannelFlag(message.flags),
+        bitrate=stage.bitrate,
+        region=stage.region if stage.HasField("region") else None,
+        user_limit=stage.user_limit,
+        video_quality_mode=common.enum_from_proto(hikari.VideoQualityMode, stage.video_quality_mode),
+        last_message_id=hikari.Snowflake(stage.last_message_id) if stage.HasField("last_message_id") else None,
+    )
+
+
+def _forum_tags_from_proto(forum: channels_pb2.ForumChannel, /) -> list[hikari.ForumTag]:
+    tags: list[hikari.ForumTag] = []
+    for tag in forum.available_tags:
+        emoji_kind = tag.WhichOneof("emoji")
+        emoji: hikari.Snowflake | hikari.UnicodeEmoji | str | None
+        if emoji_kind == "emoji_id":
+            emoji = hikari.Snowflake(tag.emoji_id)
+        elif emoji_kind == "emoji_name":
+            emoji = _unicode_emoji_or_empty(tag.emoji_name)
+        else:
+            emoji = None
+        tags.append(hikari.ForumTag(id=tag.id, name=tag.name, moderated=tag.moderated, emoji=emoji))
+    return tags
+
+
+def _forum_from_proto(message: channels_pb2.GuildChannel, app: hikari.traits.RESTAware, /) -> hikari.GuildForumChannel:
+    forum = message.forum
+    return hikari.GuildForumChannel(
+        app=app,
+        id=hikari.Snowflake(message.id),
+        name=message.name if message.HasField("name") else None,
+        type=hikari.ChannelType.GUILD_FORUM,
+        guild_id=hikari.Snowflake(message.guild_id),
+        application_id=_optional_snowflake(message, "application_id"),
+        parent_id=_optional_snowflake(message, "parent_id"),
+        position=message.position,
+        is_nsfw=message.is_nsfw,
+        permission_overwrites=_overwrites_from_proto(message),
+        flags=hikari.ChannelFlag(message.flags),
+        topic=forum.topic if forum.HasField("topic") else None,
+        last_thread_id=hikari.Snowflake(forum.last_thread_id) if forum.HasField("last_thread_id") else None,
+        rate_limit_per_user=_timedelta_from_proto(forum.rate_limit_per_user),
+        default_thread_rate_limit_per_user=_timedelta_from_proto(forum.default_thread_rate_limit_per_user),
+        default_auto_archive_duration=_timedelta_from_proto(forum.default_auto_archive_duration),
+        available_tags=_forum_tags_from_proto(forum),
+        default_sort_order=common.enum_from_proto(hikari.ForumSortOrderType, forum.default_sort_order),
+        default_layout=common.enum_from_proto(hikari.ForumLayoutType, forum.default_layout),
+        default_reaction_emoji_id=hikari.Snowflake(forum.default_reaction_emoji_id)
+        if forum.HasField("default_reaction_emoji_id")
+        else None,
+        default_reaction_emoji_name=_unicode_emoji_or_empty(forum.default_reaction_emoji_name)
+        if forum.HasField("default_reaction_emoji_name")
+        else None,
+    )
+
+
+def _media_from_proto(message: channels_pb2.GuildChannel, app: hikari.traits.RESTAware, /) -> hikari.GuildMediaChannel:
+    media = message.media
+    return hikari.GuildMediaChannel(
+        app=app,
+        id=hikari.Snowflake(message.id),
+        name=message.name if message.HasField("name") else None,
+        type=hikari.ChannelType.GUILD_MEDIA,
+        guild_id=hikari.Snowflake(message.guild_id),
+        application_id=_optional_snowflake(message, "application_id"),
+        parent_id=_optional_snowflake(message, "parent_id"),
+        position=message.position,
+        is_nsfw=message.is_nsfw,
+        permission_overwrites=_overwrites_from_proto(message),
+        flags=hikari.ChannelFlag(message.flags),
+        topic=media.topic if media.HasField("topic") else None,
+        last_thread_id=hikari.Snowflake(media.last_thread_id) if media.HasField("last_thread_id") else None,
+        rate_limit_per_user=_timedelta_from_proto(media.rate_limit_per_user),
+        default_thread_rate_limit_per_user=_timedelta_from_proto(media.default_thread_rate_limit_per_user),
+        default_auto_archive_duration=_timedelta_from_proto(media.default_auto_archive_duration),
+        available_tags=_forum_tags_from_proto(media),
+        default_sort_order=common.enum_from_proto(hikari.ForumSortOrderType, media.default_sort_order),
+        default_layout=common.enum_from_proto(hikari.ForumLayoutType, media.default_layout),
+        default_reaction_emoji_id=hikari.Snowflake(media.default_reaction_emoji_id)
+        if media.HasField("default_reaction_emoji_id")
+        else None,
+        default_reaction_emoji_name=_unicode_emoji_or_empty(media.default_reaction_emoji_name)
+        if media.HasField("default_reaction_emoji_name")
+        else None,
+    )
+
+
+def _thread_member_from_proto(thread: channels_pb2.Thread, /) -> hikari.ThreadMember | None:
+    if not thread.HasField("member"):
+        return None
+    member = thread.member
+    return hikari.ThreadMember(
+        thread_id=hikari.Snowflake(member.thread_id),
+        user_id=hikari.Snowflake(member.user_id),
+        joined_at=_datetime_from_proto(member.joined_at),
+        flags=member.flags,
+    )
+
+
+def _thread_metadata_from_proto(thread: channels_pb2.Thread, /) -> hikari.ThreadMetadata:
+    metadata = thread.metadata
+    return hikari.ThreadMetadata(
+        is_archived=metadata.is_archived,
+        is_invitable=metadata.is_invitable,
+        auto_archive_duration=_timedelta_from_proto(metadata.auto_archive_duration),
+        archive_timestamp=_datetime_from_proto(metadata.archive_timestamp),
+        is_locked=metadata.is_locked,
+        created_at=_datetime_from_proto(metadata.created_at) if metadata.HasField("created_at") else None,
+    )
+
+
+def _news_thread_from_proto(
+    message: channels_pb2.GuildChannel, app: hikari.traits.RESTAware, /
+) -> hikari.GuildNewsThread:
+    thread = message.news_thread
+    return hikari.GuildNewsThread(
+        app=app,
+        id=hikari.Snowflake(message.id),
+        name=message.name if message.HasField("name") else None,
+        type=hikari.ChannelType.GUILD_NEWS_THREAD,
+        guild_id=hikari.Snowflake(message.guild_id),
+        application_id=_optional_snowflake(message, "application_id"),
+        parent_id=hikari.Snowflake(message.parent_id),
+        last_message_id=hikari.Snowflake(thread.last_message_id) if thread.HasField("last_message_id") else None,
+        last_pin_timestamp=_datetime_from_proto(thread.last_pin_timestamp)
+        if thread.HasField("last_pin_timestamp")
+        else None,
+        rate_limit_per_user=_timedelta_from_proto(thread.rate_limit_per_user),
+        approximate_message_count=thread.approximate_message_count,
+        approximate_member_count=thread.approximate_member_count,
+        member=_thread_member_from_proto(thread),
+        owner_id=hikari.Snowflake(thread.owner_id),
+        metadata=_thread_metadata_from_proto(thread),
+    )
+
+
+def _public_thread_from_proto(
+    message: channels_pb2.GuildChannel, app: hikari.traits.RESTAware, /
+) -> hikari.GuildPublicThread:
+    thread = message.public_thread
+    return hikari.GuildPublicThread(
+        app=app,
+        id=hikari.Snowflake(message.id),
+        name=message.name if message.HasField("name") else None,
+        type=hikari.ChannelType.GUILD_PUBLIC_THREAD,
+        guild_id=hikari.Snowflake(message.guild_id),
+        application_id=_optional_snowflake(message, "application_id"),
+        parent_id=hikari.Snowflake(message.parent_id),
+        last_message_id=hikari.Snowflake(thread.last_message_id) if thread.HasField("last_message_id") else None,
+        last_pin_timestamp=_datetime_from_proto(thread.last_pin_timestamp)
+        if thread.HasField("last_pin_timestamp")
+        else None,
+        rate_limit_per_user=_timedelta_from_proto(thread.rate_limit_per_user),
+        approximate_message_count=thread.approximate_message_count,
+        approximate_member_count=thread.approximate_member_count,
+        member=_thread_member_from_proto(thread),
+        owner_id=hikari.Snowflake(thread.owner_id),
+        metadata=_thread_metadata_from_proto(thread),
+        applied_tag_ids=list(map(hikari.Snowflake, thread.applied_tag_ids)),
+        flags=hikari.ChannelFlag(message.flags),
+    )
+
+
+def _private_thread_from_proto(
+    message: channels_pb2.GuildChannel, app: hikari.traits.RESTAware, /
+) -> hikari.GuildPrivateThread:
+    thread = message.private_thread
+    return hikari.GuildPrivateThread(
+        app=app,
+        id=hikari.Snowflake(message.id),
+        name=message.name if message.HasField("name") else None,
+        type=hikari.ChannelType.GUILD_PRIVATE_THREAD,
+        guild_id=hikari.Snowflake(message.guild_id),
+        application_id=_optional_snowflake(message, "application_id"),
+        parent_id=hikari.Snowflake(message.parent_id),
+        last_message_id=hikari.Snowflake(thread.last_message_id) if thread.HasField("last_message_id") else None,
+        last_pin_timestamp=_datetime_from_proto(thread.last_pin_timestamp)
+        if thread.HasField("last_pin_timestamp")
+        else None,
+        rate_limit_per_user=_timedelta_from_proto(thread.rate_limit_per_user),
+        approximate_message_count=thread.approximate_message_count,
+        approximate_member_count=thread.approximate_member_count,
+        member=_thread_member_from_proto(thread),
+        owner_id=hikari.Snowflake(thread.owner_id),
+        metadata=_thread_metadata_from_proto(thread),
+    )
+
+
+_FROM_PROTO: typing.Final[
+    dict[str, typing.Callable[[channels_pb2.GuildChannel, hikari.traits.RESTAware], hikari.GuildChannel]]
+] = {
+    "text": _text_from_proto,
+    "voice": _voice_from_proto,
+    "category": _category_from_proto,
+    "news": _news_from_proto,
+    "stage": _stage_from_proto,
+    "forum": _forum_from_proto,
+    "media": _media_from_proto,
+    "news_thread": _news_thread_from_proto,
+    "public_thread": _public_thread_from_proto,
+    "private_thread": _private_thread_from_proto,
+}
