@@ -63,7 +63,19 @@ class StoppedContainer:
 @pytest.fixture(scope="module")
 def docker() -> Iterator[docker_env.Docker]:
     with docker_env.docker_engine() as engine:
+        if engine.private:
+            _remove_leftovers(engine)
         yield engine
+
+
+def _remove_leftovers(docker: docker_env.Docker) -> None:
+    """Remove what an interrupted earlier run left in our own engine."""
+    containers = docker.run("ps", "--all", "--quiet", "--filter", f"label={LABEL}").stdout.split()
+    if containers:
+        docker.run("rm", "--force", "--volumes", *containers, check=False)
+    volumes = docker.run("volume", "ls", "--quiet", "--filter", f"label={LABEL}").stdout.split()
+    if volumes:
+        docker.run("volume", "rm", "--force", *volumes, check=False)
 
 
 @pytest.fixture(scope="module")
@@ -101,27 +113,32 @@ def _start(docker: docker_env.Docker, image: str, volume: str) -> Container:
         "--health-interval=1s",
         image,
     )
-    published = docker.run("port", name, CONTAINER_PORT).stdout.split()
-    port = next(int(address.rsplit(":", 1)[1]) for address in published if address.startswith("127.0.0.1:"))
-    container = Container(name=name, port=port)
-    _wait_healthy(docker, container)
-    return container
+    try:
+        _wait_healthy(docker, name)
+        published = docker.run("port", name, CONTAINER_PORT).stdout.split()
+        ports = [int(address.rsplit(":", 1)[1]) for address in published if address.startswith("127.0.0.1:")]
+        if not ports:
+            pytest.fail(f"container {name} has no port published on 127.0.0.1: {published}")
+    except BaseException:
+        docker.run("rm", "--force", "--volumes", name, check=False)
+        raise
+    return Container(name=name, port=ports[0])
 
 
-def _wait_healthy(docker: docker_env.Docker, container: Container) -> None:
+def _wait_healthy(docker: docker_env.Docker, name: str) -> None:
     deadline = time.monotonic() + HEALTHY_TIMEOUT
     while True:
-        state = json.loads(docker.run("inspect", "--format", "{{json .State}}", container.name).stdout)
+        state = json.loads(docker.run("inspect", "--format", "{{json .State}}", name).stdout)
         health = state.get("Health") or {}
         if health.get("Status") == "healthy":
             return
         if not state.get("Running") or time.monotonic() > deadline:
-            logs = docker.run("logs", container.name, check=False)
+            logs = docker.run("logs", name, check=False)
             probes = "\n".join(
                 f"exit {probe.get('ExitCode')}: {probe.get('Output', '').strip()}" for probe in health.get("Log", [])
             )
             pytest.fail(
-                f"container {container.name} did not become healthy "
+                f"container {name} did not become healthy "
                 f"(running={state.get('Running')}, exit code {state.get('ExitCode')}, health {health.get('Status')})\n"
                 f"health checks (`kura health`):\n{probes}\n"
                 f"logs:\n{logs.stdout[-4000:]}{logs.stderr[-4000:]}"
