@@ -9,6 +9,7 @@ import fidelity
 import hikari
 import payloads
 import pytest
+
 from hikari_kura.client import queries
 from hikari_kura.client.convert import channels
 from hikari_kura.v1 import channels_pb2, queries_pb2

@@ -11,6 +11,7 @@ import hikari
 import payloads
 import pytest
 from google.protobuf import duration_pb2
+
 from hikari_kura.client.convert import common, members
 from hikari_kura.v1 import common_pb2, guilds_pb2, members_pb2
 

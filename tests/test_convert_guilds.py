@@ -11,6 +11,7 @@ import hikari
 import payloads
 import pytest
 from google.protobuf import duration_pb2
+
 from hikari_kura.client import queries
 from hikari_kura.client.convert import guilds
 from hikari_kura.v1 import guilds_pb2, queries_pb2

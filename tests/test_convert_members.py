@@ -10,6 +10,7 @@ import fidelity
 import hikari
 import payloads
 import pytest
+
 from hikari_kura.client import queries
 from hikari_kura.client.convert import members
 from hikari_kura.v1 import members_pb2, queries_pb2

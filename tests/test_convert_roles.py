@@ -9,6 +9,7 @@ import fidelity
 import hikari
 import payloads
 import pytest
+
 from hikari_kura.client import queries
 from hikari_kura.client.convert import roles
 from hikari_kura.v1 import queries_pb2, roles_pb2

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typing
 
 import hikari
+
 from hikari_kura.v1 import channels_pb2, queries_pb2
 
 from .. import queries

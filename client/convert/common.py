@@ -7,6 +7,7 @@ import typing
 
 import hikari
 from google.protobuf import duration_pb2
+
 from hikari_kura.v1 import common_pb2
 
 _T = typing.TypeVar("_T")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 import hikari
+
 from hikari_kura.v1 import common_pb2, guilds_pb2, queries_pb2
 
 from .. import queries

@@ -7,6 +7,7 @@ constructor call with the few optional parts inlined.
 from __future__ import annotations
 
 import hikari
+
 from hikari_kura.v1 import members_pb2, queries_pb2
 
 from .. import queries

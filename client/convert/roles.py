@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hikari
+
 from hikari_kura.v1 import queries_pb2, roles_pb2
 
 from .. import queries

@@ -1,0 +1,442 @@
+"""The CacheService RPC handlers: validate at the edge, queue writes, stream reads.
+
+This is the one place that turns request errors into gRPC status codes. Writes
+become operations for the single writer; reads page through the reader pool and
+stream stored message bytes as they are.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections.abc
+import contextlib
+import logging
+import typing
+
+import grpc
+
+from hikari_kura.server import errors, reads, rows, store, validation, wire, writer, writes
+from hikari_kura.server import sessions as sessions_
+from hikari_kura.v1 import cache_service_pb2 as pb
+from hikari_kura.v1 import members_pb2
+
+_LOGGER = logging.getLogger(__name__)
+
+SERVICE_NAME: typing.Final = "hikari_kura.v1.CacheService"
+SNAPSHOT_CHUNK: typing.Final = 1 << 20
+_CLEAR_TABLES: typing.Final = ("channels", "guilds", "members", "roles")
+
+
+def strip_role(data: bytes, role_id: int) -> bytes:
+    """Return a stored member's bytes without ``role_id`` in its ``role_ids``."""
+    member = members_pb2.Member.FromString(data)
+    kept = [held for held in member.role_ids if held != role_id]
+    del member.role_ids[:]
+    member.role_ids.extend(kept)
+    return member.SerializeToString()
+
+
+def _failure_code(exc: BaseException) -> errors.RequestError:
+    if isinstance(exc, errors.RequestError):
+        return exc
+    return errors.RequestError(grpc.StatusCode.INTERNAL, f"write failed: {exc}")
+
+
+class CacheService:
+    """Handlers of every CacheService RPC."""
+
+    def __init__(
+        self,
+        db: store.Store,
+        write_queue: writer.Writer,
+        sessions: sessions_.Sessions,
+        *,
+        max_bulk_items: int = 2_000_000,
+    ) -> None:
+        self._store = db
+        self._writer = write_queue
+        self._sessions = sessions
+        self._max_bulk_items = max_bulk_items
+
+    # -- building operations -------------------------------------------------------------------
+
+    def operation(self, name: str, request: typing.Any, session_id: int | None) -> writes.Operation:
+        """Validate one write request and return the operation that carries it out."""
+        if name == "upsert_guilds":
+            for index, guild in enumerate(request.guilds):
+                validation.guild(guild, f"guilds[{index}]")
+            return writes.Upsert("guilds", [rows.guild_row(guild, session_id) for guild in request.guilds])
+        if name == "upsert_channels":
+            for index, channel in enumerate(request.channels):
+                validation.channel(channel, f"channels[{index}]")
+            return writes.Upsert("channels", [rows.channel_row(channel, session_id) for channel in request.channels])
+        if name == "upsert_members":
+            for index, member in enumerate(request.members):
+                validation.member(member, f"members[{index}]")
+            return writes.Upsert(
+                "members",
+                [rows.member_row(member, session_id) for member in request.members],
+                [list(member.role_ids) for member in request.members],
+            )
+        if name == "upsert_roles":
+            for index, role in enumerate(request.roles):
+                validation.role(role, f"roles[{index}]")
+            return writes.Upsert("roles", [rows.role_row(role, session_id) for role in request.roles])
+        if name == "delete_guild":
+            validation.snowflake(request.guild_id, "guild_id")
+            return writes.DeleteGuild(request.guild_id)
+        if name == "delete_channel":
+            validation.snowflake(request.channel_id, "channel_id")
+            return writes.DeleteChannel(request.channel_id)
+        if name == "delete_member":
+            validation.snowflake(request.guild_id, "guild_id")
+            validation.snowflake(request.user_id, "user_id")
+            return writes.DeleteMember(request.guild_id, request.user_id)
+        if name == "delete_role":
+            validation.snowflake(request.role_id, "role_id")
+            return writes.DeleteRole(request.role_id, strip_role)
+        if name == "clear":
+            return writes.Clear(tuple(table for table in _CLEAR_TABLES if getattr(request, table)))
+        if name == "prune":
+            validation.prune(request)
+            return writes.Prune(
+                self._sessions.open_ids,
+                request.shard_id if request.HasField("shard_id") else None,
+                request.shard_count if request.HasField("shard_count") else None,
+            )
+        raise errors.InvalidArgument("op", f"unknown write {name!r}")
+
+    async def _unary(self, name: str, request: typing.Any, context: grpc.aio.ServicerContext) -> object:
+        try:
+            return await (await self._writer.submit(self.operation(name, request, None)))
+        except errors.RequestError as exc:
+            await context.abort(exc.code, exc.message)
+
+    # -- unary writes --------------------------------------------------------------------------
+
+    async def UpsertGuilds(
+        self, request: pb.UpsertGuildsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.UpsertGuildsResponse:
+        """Store guilds."""
+        await self._unary("upsert_guilds", request, context)
+        return pb.UpsertGuildsResponse()
+
+    async def DeleteGuild(
+        self, request: pb.DeleteGuildRequest, context: grpc.aio.ServicerContext
+    ) -> pb.DeleteGuildResponse:
+        """Remove a guild and all it holds."""
+        await self._unary("delete_guild", request, context)
+        return pb.DeleteGuildResponse()
+
+    async def UpsertChannels(
+        self, request: pb.UpsertChannelsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.UpsertChannelsResponse:
+        """Store channels and threads."""
+        await self._unary("upsert_channels", request, context)
+        return pb.UpsertChannelsResponse()
+
+    async def DeleteChannel(
+        self, request: pb.DeleteChannelRequest, context: grpc.aio.ServicerContext
+    ) -> pb.DeleteChannelResponse:
+        """Remove a channel and its threads."""
+        await self._unary("delete_channel", request, context)
+        return pb.DeleteChannelResponse()
+
+    async def UpsertMembers(
+        self, request: pb.UpsertMembersRequest, context: grpc.aio.ServicerContext
+    ) -> pb.UpsertMembersResponse:
+        """Store members."""
+        await self._unary("upsert_members", request, context)
+        return pb.UpsertMembersResponse()
+
+    async def DeleteMember(
+        self, request: pb.DeleteMemberRequest, context: grpc.aio.ServicerContext
+    ) -> pb.DeleteMemberResponse:
+        """Remove one membership."""
+        await self._unary("delete_member", request, context)
+        return pb.DeleteMemberResponse()
+
+    async def UpsertRoles(
+        self, request: pb.UpsertRolesRequest, context: grpc.aio.ServicerContext
+    ) -> pb.UpsertRolesResponse:
+        """Store roles."""
+        await self._unary("upsert_roles", request, context)
+        return pb.UpsertRolesResponse()
+
+    async def DeleteRole(
+        self, request: pb.DeleteRoleRequest, context: grpc.aio.ServicerContext
+    ) -> pb.DeleteRoleResponse:
+        """Remove a role and take it from its members."""
+        await self._unary("delete_role", request, context)
+        return pb.DeleteRoleResponse()
+
+    async def Clear(self, request: pb.ClearRequest, context: grpc.aio.ServicerContext) -> pb.ClearResponse:
+        """Remove every object of the chosen kinds."""
+        await self._unary("clear", request, context)
+        return pb.ClearResponse()
+
+    async def Prune(self, request: pb.PruneRequest, context: grpc.aio.ServicerContext) -> pb.PruneResponse:
+        """Remove what no open session wrote."""
+        counts = await self._unary("prune", request, context)
+        assert isinstance(counts, writes.PruneCounts)
+        return pb.PruneResponse(
+            guilds=counts.guilds, channels=counts.channels, members=counts.members, roles=counts.roles
+        )
+
+    # -- the write stream ----------------------------------------------------------------------
+
+    async def Write(
+        self, request_iterator: collections.abc.AsyncIterator[pb.WriteRequest], context: grpc.aio.ServicerContext
+    ) -> None:
+        """Run one write session: apply its writes in order and report commits and failures."""
+        try:
+            session_id = await self._sessions.open(context.peer())
+        except errors.RequestError as exc:
+            await context.abort(exc.code, exc.message)
+        outbox: asyncio.Queue[int | pb.WriteFailure | None] = asyncio.Queue()
+        receiver = asyncio.get_running_loop().create_task(
+            self._receive(request_iterator, session_id, outbox), name=f"kura-session-{session_id}"
+        )
+        try:
+            await context.write(pb.WriteResponse(session_opened=pb.SessionOpened(session_id=session_id)))
+            await self._send(context, outbox)
+            await receiver
+        except errors.RequestError as exc:
+            await context.abort(exc.code, exc.message)
+        finally:
+            receiver.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await receiver
+            await self._sessions.close(session_id)
+
+    async def _send(
+        self, context: grpc.aio.ServicerContext, outbox: asyncio.Queue[int | pb.WriteFailure | None]
+    ) -> None:
+        """Write outbox events to the stream, folding runs of commits into the latest one."""
+        acked = 0
+        while True:
+            items = [await outbox.get()]
+            while not outbox.empty():
+                items.append(outbox.get_nowait())
+            newest = acked
+            for item in items:
+                if item is None:
+                    if newest > acked:
+                        await context.write(pb.WriteResponse(committed_through=newest))
+                    return
+                if isinstance(item, int):
+                    newest = max(newest, item)
+                else:
+                    await context.write(pb.WriteResponse(failure=item))
+            if newest > acked:
+                acked = newest
+                await context.write(pb.WriteResponse(committed_through=newest))
+
+    async def _receive(
+        self,
+        request_iterator: collections.abc.AsyncIterator[pb.WriteRequest],
+        session_id: int,
+        outbox: asyncio.Queue[int | pb.WriteFailure | None],
+    ) -> None:
+        """Read the session's writes, queue each in order, and report each outcome to the outbox."""
+        last_seq = 0
+        bulk: tuple[int, writes.Upsert] | None = None
+        bulk_items = 0
+        failed_seq = 0
+        in_flight: set[asyncio.Future[object]] = set()
+
+        def report(seq: int, future: asyncio.Future[object]) -> None:
+            in_flight.discard(future)
+            if future.cancelled():
+                return
+            exc = future.exception()
+            if exc is None:
+                outbox.put_nowait(seq)
+            else:
+                error = _failure_code(exc)
+                outbox.put_nowait(pb.WriteFailure(seq=seq, code=error.code.value[0], message=error.message))
+
+        try:
+            async for request in request_iterator:
+                seq = request.seq
+                continuing = bulk is not None and bulk[0] == seq
+                if seq == failed_seq:
+                    continue  # further chunks of a bulk already refused
+                if not continuing and seq <= last_seq:
+                    raise errors.InvalidArgument("seq", f"must increase within a session (got {seq} after {last_seq})")
+                last_seq = seq
+                name = request.WhichOneof("op")
+                try:
+                    if name is None:
+                        raise errors.InvalidArgument("op", "is required")
+                    operation = self.operation(name, getattr(request, name), session_id)
+                    if continuing or request.partial:
+                        if not isinstance(operation, writes.Upsert):
+                            raise errors.InvalidArgument("partial", "only bulk upserts can come in chunks")
+                        if bulk is None or bulk[0] != seq:
+                            bulk, bulk_items = (seq, operation), 0
+                        elif bulk[1].table != operation.table:
+                            raise errors.InvalidArgument("op", "every chunk of a bulk must be of one kind")
+                        else:
+                            bulk[1].merge(operation)
+                        bulk_items += len(operation.rows)
+                        if bulk_items > self._max_bulk_items:
+                            raise errors.ResourceExhausted(f"a bulk write holds at most {self._max_bulk_items} objects")
+                        if request.partial:
+                            continue
+                        operation, bulk = bulk[1], None
+                    future = await self._writer.submit(operation)
+                except errors.RequestError as exc:
+                    failed_seq, bulk = seq, None
+                    outbox.put_nowait(pb.WriteFailure(seq=seq, code=exc.code.value[0], message=exc.message))
+                    continue
+                in_flight.add(future)
+                future.add_done_callback(lambda done, seq=seq: report(seq, done))
+            if bulk is not None:
+                outbox.put_nowait(
+                    pb.WriteFailure(
+                        seq=bulk[0],
+                        code=grpc.StatusCode.INVALID_ARGUMENT.value[0],
+                        message="partial: the stream ended before the bulk's last chunk",
+                    )
+                )
+            if in_flight:
+                await asyncio.wait(in_flight)
+            await asyncio.sleep(0)  # let the last done-callbacks report before the end marker
+        finally:
+            outbox.put_nowait(None)
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    async def _stream(
+        self,
+        table: reads.Table,
+        request: typing.Any,
+        context: grpc.aio.ServicerContext,
+    ) -> collections.abc.AsyncIterator[bytes]:
+        try:
+            plan = reads.plan(table, request.query if request.HasField("query") else None)
+            async for batch in reads.pages(self._store, plan, batch_size=request.batch_size, limit=request.limit):
+                yield wire.repeated_messages(1, batch)
+        except errors.RequestError as exc:
+            await context.abort(exc.code, exc.message)
+
+    async def IterGuilds(
+        self, request: pb.IterGuildsRequest, context: grpc.aio.ServicerContext
+    ) -> collections.abc.AsyncIterator[bytes]:
+        """Stream matching guilds."""
+        async for batch in self._stream(reads.GUILDS, request, context):
+            yield batch
+
+    async def IterChannels(
+        self, request: pb.IterChannelsRequest, context: grpc.aio.ServicerContext
+    ) -> collections.abc.AsyncIterator[bytes]:
+        """Stream matching channels."""
+        async for batch in self._stream(reads.CHANNELS, request, context):
+            yield batch
+
+    async def IterMembers(
+        self, request: pb.IterMembersRequest, context: grpc.aio.ServicerContext
+    ) -> collections.abc.AsyncIterator[bytes]:
+        """Stream matching members."""
+        async for batch in self._stream(reads.MEMBERS, request, context):
+            yield batch
+
+    async def IterRoles(
+        self, request: pb.IterRolesRequest, context: grpc.aio.ServicerContext
+    ) -> collections.abc.AsyncIterator[bytes]:
+        """Stream matching roles."""
+        async for batch in self._stream(reads.ROLES, request, context):
+            yield batch
+
+    # -- snapshot and restore ------------------------------------------------------------------
+
+    async def Snapshot(
+        self, request: pb.SnapshotRequest, context: grpc.aio.ServicerContext
+    ) -> collections.abc.AsyncIterator[pb.SnapshotResponse]:
+        """Stream a consistent copy of the database file."""
+        path = await self._store.snapshot()
+        try:
+            total = path.stat().st_size
+            _LOGGER.info("snapshot started bytes=%d peer=%s", total, context.peer())
+            with path.open("rb") as file:
+                first = True
+                while chunk := file.read(SNAPSHOT_CHUNK):
+                    yield pb.SnapshotResponse(chunk=chunk, total_bytes=total if first else 0)
+                    first = False
+                if first:
+                    yield pb.SnapshotResponse(total_bytes=total)
+        finally:
+            path.unlink(missing_ok=True)
+
+    async def Restore(
+        self, request_iterator: collections.abc.AsyncIterator[pb.RestoreRequest], context: grpc.aio.ServicerContext
+    ) -> pb.RestoreResponse:
+        """Receive a snapshot, validate it whole, then swap it in atomically."""
+        path = self._store.temporary_path("restore")
+        try:
+            with path.open("wb") as file:
+                async for request in request_iterator:
+                    file.write(request.chunk)
+            counts = await store.validate_snapshot(path)
+            await (await self._writer.submit(store.Restore(path, None)))
+            _LOGGER.info("restored snapshot peer=%s counts=%s", context.peer(), counts)
+            return pb.RestoreResponse(**counts)
+        except errors.RequestError as exc:
+            _LOGGER.warning("restore refused peer=%s reason=%s", context.peer(), exc.message)
+            await context.abort(exc.code, exc.message)
+        finally:
+            for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+                leftover.unlink(missing_ok=True)
+        raise AssertionError("unreachable: abort raises")
+
+
+def _identity(data: bytes) -> bytes:
+    return data
+
+
+def handler(service: CacheService) -> grpc.GenericRpcHandler:
+    """Return the generic handler of the service; streams of stored bytes skip re-serialisation."""
+
+    def unary(method: typing.Any, request: typing.Any, response: typing.Any) -> grpc.RpcMethodHandler:
+        return grpc.unary_unary_rpc_method_handler(
+            method, request_deserializer=request.FromString, response_serializer=response.SerializeToString
+        )
+
+    def raw_stream(method: typing.Any, request: typing.Any) -> grpc.RpcMethodHandler:
+        return grpc.unary_stream_rpc_method_handler(
+            method, request_deserializer=request.FromString, response_serializer=_identity
+        )
+
+    handlers = {
+        "Write": grpc.stream_stream_rpc_method_handler(
+            service.Write,
+            request_deserializer=pb.WriteRequest.FromString,
+            response_serializer=pb.WriteResponse.SerializeToString,
+        ),
+        "UpsertGuilds": unary(service.UpsertGuilds, pb.UpsertGuildsRequest, pb.UpsertGuildsResponse),
+        "DeleteGuild": unary(service.DeleteGuild, pb.DeleteGuildRequest, pb.DeleteGuildResponse),
+        "UpsertChannels": unary(service.UpsertChannels, pb.UpsertChannelsRequest, pb.UpsertChannelsResponse),
+        "DeleteChannel": unary(service.DeleteChannel, pb.DeleteChannelRequest, pb.DeleteChannelResponse),
+        "UpsertMembers": unary(service.UpsertMembers, pb.UpsertMembersRequest, pb.UpsertMembersResponse),
+        "DeleteMember": unary(service.DeleteMember, pb.DeleteMemberRequest, pb.DeleteMemberResponse),
+        "UpsertRoles": unary(service.UpsertRoles, pb.UpsertRolesRequest, pb.UpsertRolesResponse),
+        "DeleteRole": unary(service.DeleteRole, pb.DeleteRoleRequest, pb.DeleteRoleResponse),
+        "Clear": unary(service.Clear, pb.ClearRequest, pb.ClearResponse),
+        "Prune": unary(service.Prune, pb.PruneRequest, pb.PruneResponse),
+        "IterGuilds": raw_stream(service.IterGuilds, pb.IterGuildsRequest),
+        "IterChannels": raw_stream(service.IterChannels, pb.IterChannelsRequest),
+        "IterMembers": raw_stream(service.IterMembers, pb.IterMembersRequest),
+        "IterRoles": raw_stream(service.IterRoles, pb.IterRolesRequest),
+        "Snapshot": grpc.unary_stream_rpc_method_handler(
+            service.Snapshot,
+            request_deserializer=pb.SnapshotRequest.FromString,
+            response_serializer=pb.SnapshotResponse.SerializeToString,
+        ),
+        "Restore": grpc.stream_unary_rpc_method_handler(
+            service.Restore,
+            request_deserializer=pb.RestoreRequest.FromString,
+            response_serializer=pb.RestoreResponse.SerializeToString,
+        ),
+    }
+    return grpc.method_handlers_generic_handler(SERVICE_NAME, handlers)

@@ -1,0 +1,183 @@
+"""The single writer: one task drains a queue of (operation, future) and commits them in groups.
+
+Operations run in the order they were queued, so one client's writes apply in
+issue order. Every operation waiting when a transaction starts joins it (up to a
+bound), and all their futures complete once that transaction commits: confirm
+means durable. If a group fails, each of its operations is retried alone so the
+error reaches only the operation that caused it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import time
+import typing
+
+import aiosqlite
+
+from hikari_kura.server import errors, writes
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class ExclusiveOperation(writes.Operation, typing.Protocol):
+    """An operation that manages its own transaction (restore) and so runs alone."""
+
+    exclusive: typing.Literal[True]
+
+
+@dataclasses.dataclass(slots=True)
+class _Pending:
+    operation: writes.Operation
+    future: asyncio.Future[object]
+    weight: int
+
+
+@dataclasses.dataclass(slots=True)
+class WriterStats:
+    """Counters of the writer, for logs and metrics."""
+
+    transactions: int = 0
+    operations: int = 0
+    failed_operations: int = 0
+    last_group_size: int = 0
+
+
+class Writer:
+    """Own the write connection and commit queued operations in groups."""
+
+    def __init__(
+        self,
+        conn: aiosqlite.Connection,
+        *,
+        max_queued: int = 10_000,
+        max_group_rows: int = 50_000,
+    ) -> None:
+        self._conn = conn
+        self._queue: asyncio.Queue[_Pending | None] = asyncio.Queue(max_queued)
+        self._max_group_rows = max_group_rows
+        self._task: asyncio.Task[None] | None = None
+        self._closing = False
+        self.stats = WriterStats()
+
+    @property
+    def queue_depth(self) -> int:
+        """Return how many operations wait for the writer."""
+        return self._queue.qsize()
+
+    def start(self) -> None:
+        """Start the writer task."""
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="kura-writer")
+
+    async def submit(self, operation: writes.Operation) -> asyncio.Future[object]:
+        """Queue an operation; the returned future completes when it is committed or has failed.
+
+        Waits while the queue is full, which holds back the sender instead of
+        growing memory without bound.
+        """
+        if self._closing:
+            raise errors.Unavailable()
+        future: asyncio.Future[object] = asyncio.get_running_loop().create_future()
+        weight = len(operation.rows) if isinstance(operation, writes.Upsert) else 1
+        await self._queue.put(_Pending(operation, future, weight))
+        return future
+
+    async def close(self) -> None:
+        """Refuse new operations, commit every queued one, then stop."""
+        self._closing = True
+        if self._task is None:
+            return
+        await self._queue.put(None)
+        await self._task
+        self._task = None
+
+    async def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            first = await self._queue.get()
+            if first is None:
+                break
+            group = [first]
+            rows = first.weight
+            while not self._queue.empty() and rows < self._max_group_rows:
+                item = self._queue.get_nowait()
+                if item is None:
+                    stopping = True
+                    break
+                group.append(item)
+                rows += item.weight
+            await self._commit_group(group)
+
+    async def _commit_group(self, group: list[_Pending]) -> None:
+        """Commit the group, keeping any exclusive operation in a transaction of its own."""
+        batch: list[_Pending] = []
+        for pending in group:
+            if getattr(pending.operation, "exclusive", False):
+                await self._commit(batch)
+                await self._commit([pending])
+                batch = []
+            else:
+                batch.append(pending)
+        await self._commit(batch)
+
+    async def _commit(self, batch: list[_Pending]) -> None:
+        if not batch:
+            return
+        started = time.perf_counter()
+        try:
+            results = await self._apply(batch)
+        except Exception as exc:
+            if len(batch) == 1:
+                _LOGGER.error("write failed op=%s error=%s", type(batch[0].operation).__name__, exc)
+                self._fail(batch[0], errors.from_storage_error(exc))
+                return
+            _LOGGER.warning("group of %d writes failed; retrying each alone", len(batch), exc_info=True)
+            for pending in batch:
+                await self._commit([pending])
+            return
+        self.stats.transactions += 1
+        self.stats.operations += len(batch)
+        self.stats.last_group_size = len(batch)
+        for pending, result in zip(batch, results, strict=True):
+            if not pending.future.done():
+                pending.future.set_result(result)
+        _LOGGER.debug("committed ops=%d in %.1f ms", len(batch), (time.perf_counter() - started) * 1000)
+
+    async def _apply(self, batch: list[_Pending]) -> list[object]:
+        """Apply the batch in one transaction, merging runs of upserts to one table."""
+        if len(batch) == 1 and getattr(batch[0].operation, "exclusive", False):
+            return [await batch[0].operation.apply(self._conn)]
+        results: list[object] = []
+        run: writes.Upsert | None = None
+        await self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            for pending in batch:
+                operation = pending.operation
+                if isinstance(operation, writes.Upsert):
+                    if run is not None and run.table == operation.table:
+                        run.merge(operation)
+                    else:
+                        if run is not None:
+                            await run.apply(self._conn)
+                        run = writes.Upsert(operation.table, list(operation.rows), list(operation.role_ids))
+                    results.append(None)
+                    continue
+                if run is not None:
+                    await run.apply(self._conn)
+                    run = None
+                results.append(await operation.apply(self._conn))
+            if run is not None:
+                await run.apply(self._conn)
+            await self._conn.execute("COMMIT")
+        except BaseException:
+            if self._conn.in_transaction:
+                await self._conn.execute("ROLLBACK")
+            raise
+        return results
+
+    def _fail(self, pending: _Pending, error: errors.RequestError) -> None:
+        self.stats.failed_operations += 1
+        if not pending.future.done():
+            pending.future.set_exception(error)
