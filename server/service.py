@@ -15,7 +15,7 @@ import typing
 
 import grpc
 
-from hikari_kura.server import errors, reads, rows, store, validation, wire, writer, writes
+from hikari_kura.server import errors, reads, rows, store, validation, wire, write_session, writer, writes
 from hikari_kura.server import sessions as sessions_
 from hikari_kura.v1 import cache_service_pb2 as pb
 from hikari_kura.v1 import members_pb2
@@ -34,12 +34,6 @@ def strip_role(data: bytes, role_id: int) -> bytes:
     del member.role_ids[:]
     member.role_ids.extend(kept)
     return member.SerializeToString()
-
-
-def _failure_code(exc: BaseException) -> errors.RequestError:
-    if isinstance(exc, errors.RequestError):
-        return exc
-    return errors.RequestError(grpc.StatusCode.INTERNAL, f"write failed: {exc}")
 
 
 class CacheService:
@@ -193,9 +187,12 @@ class CacheService:
             session_id = await self._sessions.open(context.peer())
         except errors.RequestError as exc:
             await context.abort(exc.code, exc.message)
-        outbox: asyncio.Queue[int | pb.WriteFailure | None] = asyncio.Queue()
+        outbox: write_session.Outbox = asyncio.Queue()
+        session = write_session.WriteSession(
+            session_id, self.operation, self._writer, outbox, max_bulk_items=self._max_bulk_items
+        )
         receiver = asyncio.get_running_loop().create_task(
-            self._receive(request_iterator, session_id, outbox), name=f"kura-session-{session_id}"
+            session.run(request_iterator), name=f"kura-session-{session_id}"
         )
         try:
             await context.write(pb.WriteResponse(session_opened=pb.SessionOpened(session_id=session_id)))
@@ -210,7 +207,7 @@ class CacheService:
             await self._sessions.close(session_id)
 
     async def _send(
-        self, context: grpc.aio.ServicerContext, outbox: asyncio.Queue[int | pb.WriteFailure | None]
+        self, context: grpc.aio.ServicerContext, outbox: write_session.Outbox
     ) -> None:
         """Write outbox events to the stream, folding runs of commits into the latest one."""
         acked = 0
@@ -231,80 +228,6 @@ class CacheService:
             if newest > acked:
                 acked = newest
                 await context.write(pb.WriteResponse(committed_through=newest))
-
-    async def _receive(
-        self,
-        request_iterator: collections.abc.AsyncIterator[pb.WriteRequest],
-        session_id: int,
-        outbox: asyncio.Queue[int | pb.WriteFailure | None],
-    ) -> None:
-        """Read the session's writes, queue each in order, and report each outcome to the outbox."""
-        last_seq = 0
-        bulk: tuple[int, writes.Upsert] | None = None
-        bulk_items = 0
-        failed_seq = 0
-        in_flight: set[asyncio.Future[object]] = set()
-
-        def report(seq: int, future: asyncio.Future[object]) -> None:
-            in_flight.discard(future)
-            if future.cancelled():
-                return
-            exc = future.exception()
-            if exc is None:
-                outbox.put_nowait(seq)
-            else:
-                error = _failure_code(exc)
-                outbox.put_nowait(pb.WriteFailure(seq=seq, code=error.code.value[0], message=error.message))
-
-        try:
-            async for request in request_iterator:
-                seq = request.seq
-                continuing = bulk is not None and bulk[0] == seq
-                if seq == failed_seq:
-                    continue  # further chunks of a bulk already refused
-                if not continuing and seq <= last_seq:
-                    raise errors.InvalidArgument("seq", f"must increase within a session (got {seq} after {last_seq})")
-                last_seq = seq
-                name = request.WhichOneof("op")
-                try:
-                    if name is None:
-                        raise errors.InvalidArgument("op", "is required")
-                    operation = self.operation(name, getattr(request, name), session_id)
-                    if continuing or request.partial:
-                        if not isinstance(operation, writes.Upsert):
-                            raise errors.InvalidArgument("partial", "only bulk upserts can come in chunks")
-                        if bulk is None or bulk[0] != seq:
-                            bulk, bulk_items = (seq, operation), 0
-                        elif bulk[1].table != operation.table:
-                            raise errors.InvalidArgument("op", "every chunk of a bulk must be of one kind")
-                        else:
-                            bulk[1].merge(operation)
-                        bulk_items += len(operation.rows)
-                        if bulk_items > self._max_bulk_items:
-                            raise errors.ResourceExhausted(f"a bulk write holds at most {self._max_bulk_items} objects")
-                        if request.partial:
-                            continue
-                        operation, bulk = bulk[1], None
-                    future = await self._writer.submit(operation)
-                except errors.RequestError as exc:
-                    failed_seq, bulk = seq, None
-                    outbox.put_nowait(pb.WriteFailure(seq=seq, code=exc.code.value[0], message=exc.message))
-                    continue
-                in_flight.add(future)
-                future.add_done_callback(lambda done, seq=seq: report(seq, done))
-            if bulk is not None:
-                outbox.put_nowait(
-                    pb.WriteFailure(
-                        seq=bulk[0],
-                        code=grpc.StatusCode.INVALID_ARGUMENT.value[0],
-                        message="partial: the stream ended before the bulk's last chunk",
-                    )
-                )
-            if in_flight:
-                await asyncio.wait(in_flight)
-            await asyncio.sleep(0)  # let the last done-callbacks report before the end marker
-        finally:
-            outbox.put_nowait(None)
 
     # -- reads ---------------------------------------------------------------------------------
 

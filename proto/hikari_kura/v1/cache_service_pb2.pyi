@@ -12,6 +12,12 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class WriteRequest(_message.Message):
+    __slots__ = ("ops",)
+    OPS_FIELD_NUMBER: _ClassVar[int]
+    ops: _containers.RepeatedCompositeFieldContainer[WriteOp]
+    def __init__(self, ops: _Optional[_Iterable[_Union[WriteOp, _Mapping]]] = ...) -> None: ...
+
+class WriteOp(_message.Message):
     __slots__ = ("seq", "partial", "upsert_guilds", "delete_guild", "upsert_channels", "delete_channel", "upsert_members", "delete_member", "upsert_roles", "delete_role", "clear", "prune")
     SEQ_FIELD_NUMBER: _ClassVar[int]
     PARTIAL_FIELD_NUMBER: _ClassVar[int]

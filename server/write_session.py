@@ -1,0 +1,129 @@
+"""One client's write stream: order its writes, assemble chunked bulks, report each outcome.
+
+Writes are queued to the writer in the order they arrive, so they apply in the
+order the client issued them. Each outcome goes to the outbox by sequence
+number: a refused write at once, a queued one when the writer has committed it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections.abc
+import typing
+
+import grpc
+
+from hikari_kura.server import errors, writer, writes
+from hikari_kura.v1 import cache_service_pb2 as pb
+
+Outbox: typing.TypeAlias = "asyncio.Queue[int | pb.WriteFailure | None]"
+"""Events for the client: a committed seq, a failure, or None when the session's work is done."""
+
+
+class OperationFactory(typing.Protocol):
+    """Validates one write request and returns the operation that carries it out."""
+
+    def __call__(self, name: str, request: typing.Any, session_id: int | None) -> writes.Operation: ...
+
+
+def _failure(seq: int, error: errors.RequestError) -> pb.WriteFailure:
+    return pb.WriteFailure(seq=seq, code=error.code.value[0], message=error.message)
+
+
+class WriteSession:
+    """The receiving half of one session's ``Write`` stream."""
+
+    def __init__(
+        self,
+        session_id: int,
+        make_operation: OperationFactory,
+        write_queue: writer.Writer,
+        outbox: Outbox,
+        *,
+        max_bulk_items: int,
+    ) -> None:
+        self._session_id = session_id
+        self._make_operation = make_operation
+        self._writer = write_queue
+        self._outbox = outbox
+        self._max_bulk_items = max_bulk_items
+        self._last_seq = 0
+        self._failed_seq = 0
+        self._bulk: tuple[int, writes.Upsert] | None = None
+        self._bulk_items = 0
+        self._in_flight: set[asyncio.Future[object]] = set()
+
+    async def run(self, requests: collections.abc.AsyncIterator[pb.WriteRequest]) -> None:
+        """Consume the stream until the client half-closes, then wait for every queued write."""
+        try:
+            async for request in requests:
+                for op in request.ops:
+                    await self._accept(op)
+            if self._bulk is not None:
+                self._outbox.put_nowait(
+                    _failure(
+                        self._bulk[0],
+                        errors.InvalidArgument("partial", "the stream ended before the bulk's last chunk"),
+                    )
+                )
+            if self._in_flight:
+                await asyncio.wait(self._in_flight)
+            await asyncio.sleep(0)  # let the last done-callbacks report before the end marker
+        finally:
+            self._outbox.put_nowait(None)
+
+    async def _accept(self, op: pb.WriteOp) -> None:
+        seq = op.seq
+        continuing = self._bulk is not None and self._bulk[0] == seq
+        if seq == self._failed_seq:
+            return  # a further chunk of a bulk already refused
+        if not continuing and seq <= self._last_seq:
+            raise errors.InvalidArgument("seq", f"must increase within a session (got {seq} after {self._last_seq})")
+        self._last_seq = seq
+        try:
+            operation = self._assemble(seq, op, continuing)
+            if operation is None:
+                return
+            future = await self._writer.submit(operation)
+        except errors.RequestError as exc:
+            self._failed_seq, self._bulk = seq, None
+            self._outbox.put_nowait(_failure(seq, exc))
+            return
+        self._in_flight.add(future)
+        future.add_done_callback(lambda done: self._report(seq, done))
+
+    def _assemble(self, seq: int, op: pb.WriteOp, continuing: bool) -> writes.Operation | None:
+        """Return the operation to queue, or None while a chunked bulk is still arriving."""
+        name = op.WhichOneof("op")
+        if name is None:
+            raise errors.InvalidArgument("op", "is required")
+        operation = self._make_operation(name, getattr(op, name), self._session_id)
+        if not (continuing or op.partial):
+            return operation
+        if not isinstance(operation, writes.Upsert):
+            raise errors.InvalidArgument("partial", "only bulk upserts can come in chunks")
+        if self._bulk is None:
+            self._bulk, self._bulk_items = (seq, operation), 0
+        elif self._bulk[1].table != operation.table:
+            raise errors.InvalidArgument("op", "every chunk of a bulk must be of one kind")
+        else:
+            self._bulk[1].merge(operation)
+        self._bulk_items += len(operation.rows)
+        if self._bulk_items > self._max_bulk_items:
+            raise errors.ResourceExhausted(f"a bulk write holds at most {self._max_bulk_items} objects")
+        if op.partial:
+            return None
+        complete, self._bulk = self._bulk[1], None
+        return complete
+
+    def _report(self, seq: int, future: asyncio.Future[object]) -> None:
+        self._in_flight.discard(future)
+        if future.cancelled():
+            return
+        exc = future.exception()
+        if exc is None:
+            self._outbox.put_nowait(seq)
+        elif isinstance(exc, errors.RequestError):
+            self._outbox.put_nowait(_failure(seq, exc))
+        else:
+            self._outbox.put_nowait(_failure(seq, errors.RequestError(grpc.StatusCode.INTERNAL, str(exc))))
