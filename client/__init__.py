@@ -1,1 +1,40 @@
-"""The Kura client: hikari's cache Backend interface, forwarded to a Kura server over gRPC."""
+"""The Kura client: hikari's cache ``Backend`` interface, forwarded to a Kura server over gRPC.
+
+A bot swaps its in-process cache backend for ``GrpcBackend(target, app=bot)``;
+many bot processes can share one server.
+"""
+
+from hikari_kura.client.backend import Backend
+from hikari_kura.client.errors import (
+    DeadlineExceededError,
+    FailedPreconditionError,
+    InternalError,
+    InvalidArgumentError,
+    KuraError,
+    PermissionDeniedError,
+    ResourceExhaustedError,
+    UnauthenticatedError,
+    UnavailableError,
+)
+from hikari_kura.client.grpc_backend import GrpcBackend
+from hikari_kura.client.queries import ChannelQuery, GuildQuery, MemberQuery, RoleQuery
+from hikari_kura.client.write_stream import WriteError
+
+__all__ = (
+    "Backend",
+    "ChannelQuery",
+    "DeadlineExceededError",
+    "FailedPreconditionError",
+    "GrpcBackend",
+    "GuildQuery",
+    "InternalError",
+    "InvalidArgumentError",
+    "KuraError",
+    "MemberQuery",
+    "PermissionDeniedError",
+    "ResourceExhaustedError",
+    "RoleQuery",
+    "UnauthenticatedError",
+    "UnavailableError",
+    "WriteError",
+)

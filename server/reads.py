@@ -71,9 +71,11 @@ class Plan:
         return sql, params
 
 
-def _column_value(value: object) -> object:
+def _column_value(name: str, value: object) -> object:
     if isinstance(value, duration_pb2.Duration):
         return rows.duration_micros(value.seconds, value.nanos)
+    if name == "permissions":
+        return rows.signed64(typing.cast(int, value))
     return value
 
 
@@ -84,7 +86,7 @@ def plan(table: Table, query: message.Message | None) -> Plan:
         for field, value in query.ListFields():
             if field.name in table.id_filters:
                 validation.snowflake(typing.cast(int, value), f"query.{field.name}")
-            filters.append((field.name, _column_value(value)))
+            filters.append((field.name, _column_value(field.name, value)))
     role_id = next((value for name, value in filters if name == "role_id"), None)
     if table is MEMBERS and role_id is not None:
         # Members holding a role: walk the role index in key order and join each member.

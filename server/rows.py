@@ -108,6 +108,11 @@ THREAD_TYPES: typing.Final = (
 _MICROSECONDS_PER_SECOND: typing.Final = 1_000_000
 
 
+def signed64(value: int) -> int:
+    """Return an unsigned 64-bit value as the signed one SQLite stores (same bits), e.g. permissions with bit 63."""
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
 def duration_micros(seconds: int, nanos: int) -> int:
     """Return a protobuf Duration as whole microseconds, the unit of duration columns."""
     return seconds * _MICROSECONDS_PER_SECOND + nanos // 1000
@@ -194,7 +199,7 @@ def role_row(role: roles_pb2.Role, session_id: int | None) -> Row:
         role.unicode_emoji if has("unicode_emoji") else None,
         role.is_managed,
         role.is_mentionable,
-        role.permissions,
+        signed64(role.permissions),
         role.position,
         role.bot_id if has("bot_id") else None,
         role.integration_id if has("integration_id") else None,

@@ -206,9 +206,7 @@ class CacheService:
                 await receiver
             await self._sessions.close(session_id)
 
-    async def _send(
-        self, context: grpc.aio.ServicerContext, outbox: write_session.Outbox
-    ) -> None:
+    async def _send(self, context: grpc.aio.ServicerContext, outbox: write_session.Outbox) -> None:
         """Write outbox events to the stream, folding runs of commits into the latest one."""
         acked = 0
         while True:

@@ -15,8 +15,6 @@ from hikari_kura.v1 import cache_service_pb2, channels_pb2, common_pb2, guilds_p
 MAX_TEXT: typing.Final = 8192
 """Longest text field accepted, in characters: far above Discord's own limits (4,096 for topics)."""
 
-MAX_SIGNED_64: typing.Final = 2**63 - 1
-
 
 def snowflake(value: int, field: str) -> None:
     """Refuse an id that is not a positive 64-bit integer."""
@@ -101,8 +99,6 @@ def role(message: roles_pb2.Role, path: str) -> None:
     snowflake(message.id, f"{path}.id")
     snowflake(message.guild_id, f"{path}.guild_id")
     _text(message.name, f"{path}.name")
-    if message.permissions > MAX_SIGNED_64:
-        raise errors.InvalidArgument(f"{path}.permissions", "must be below 2^63")
     for name in ("bot_id", "integration_id", "subscription_listing_id"):
         _optional_snowflake(message, name, path)
 

@@ -1,0 +1,554 @@
+"""``GrpcBackend``: the cache ``Backend`` of a bot, forwarded to a Kura server over gRPC.
+
+Writes travel on one ordered write stream per backend (a session), so they apply
+in the order the bot issued them whatever their ``confirm``. Reads stream from
+the server in batches and are turned back into hikari objects lazily.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections.abc
+import logging
+import os
+import pathlib
+import typing
+
+import grpc
+import hikari
+import typing_extensions
+
+from hikari_kura.client import backend, errors, queries, write_stream
+from hikari_kura.client.convert import channels as channels_
+from hikari_kura.client.convert import guilds as guilds_
+from hikari_kura.client.convert import members as members_
+from hikari_kura.client.convert import roles as roles_
+from hikari_kura.v1 import cache_service_pb2 as pb
+from hikari_kura.v1 import cache_service_pb2_grpc
+
+_LOGGER = logging.getLogger(__name__)
+
+DEFAULT_BULK_CHUNK: typing.Final = 1000
+"""Objects per chunk of a bulk write: well inside gRPC's message limits, large enough to amortise framing."""
+SNAPSHOT_CHUNK: typing.Final = 1 << 20
+_MAX_MESSAGE_BYTES: typing.Final = 64 * 1024 * 1024
+
+_T = typing.TypeVar("_T")
+
+
+def _chunks(items: collections.abc.Iterable[_T], size: int) -> collections.abc.Iterator[list[_T]]:
+    chunk: list[_T] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+class GrpcBackend(backend.Backend):
+    """A ``Backend`` that keeps the cache in a Kura server, shared by every bot process that connects.
+
+    Parameters
+    ----------
+    target
+        The server's address, e.g. ``"127.0.0.1:50051"`` or ``"kura:50051"``.
+    app
+        The hikari app that returned entities are built with, as hikari's own cache
+        would (a ``hikari.GatewayBot`` in a bot).
+    on_error
+        Called with a ``WriteError`` for every ``confirm=False`` write that fails.
+    bulk_chunk_size
+        Objects per message of a bulk write; the server still stores the whole bulk
+        in one transaction.
+    channel_options
+        Extra gRPC channel options, e.g. keepalive settings.
+    """
+
+    def __init__(
+        self,
+        target: str,
+        *,
+        app: hikari.traits.RESTAware,
+        on_error: write_stream.ErrorCallback | None = None,
+        bulk_chunk_size: int = DEFAULT_BULK_CHUNK,
+        channel_options: collections.abc.Sequence[tuple[str, typing.Any]] = (),
+    ) -> None:
+        if bulk_chunk_size <= 0:
+            raise ValueError("bulk_chunk_size must be positive")
+        self._target = target
+        self._app = app
+        self._on_error = on_error
+        self._bulk_chunk_size = bulk_chunk_size
+        self._channel_options = [
+            ("grpc.max_receive_message_length", _MAX_MESSAGE_BYTES),
+            ("grpc.max_send_message_length", _MAX_MESSAGE_BYTES),
+            *channel_options,
+        ]
+        self._channel: grpc.aio.Channel | None = None
+        self._stub: cache_service_pb2_grpc.CacheServiceStub | None = None
+        self._stream: write_stream.WriteStream | None = None
+
+    @property
+    def session_id(self) -> int | None:
+        """Return the server's id of this backend's write session, while connected."""
+        return None if self._stream is None else self._stream.session_id
+
+    @property
+    def failed_writes(self) -> int:
+        """Return how many ``confirm=False`` writes failed since ``connect``."""
+        return 0 if self._stream is None else self._stream.failed_writes
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    @typing_extensions.override
+    async def connect(self) -> None:
+        """Open the channel and this backend's write session."""
+        if self._stream is not None:
+            raise RuntimeError("already connected")
+        self._channel = grpc.aio.insecure_channel(self._target, options=self._channel_options)
+        self._stub = cache_service_pb2_grpc.CacheServiceStub(self._channel)
+        stream = write_stream.WriteStream(self._stub, on_error=self._on_error)
+        try:
+            await stream.open()
+        except BaseException:
+            await self._channel.close()
+            self._channel = self._stub = None
+            raise
+        self._stream = stream
+        _LOGGER.info("connected target=%s session_id=%s", self._target, stream.session_id)
+
+    @typing_extensions.override
+    async def disconnect(self) -> None:
+        """Wait until every issued write is committed, then close the session and the channel."""
+        if self._stream is not None:
+            try:
+                await self._stream.close()
+            finally:
+                self._stream = None
+        if self._channel is not None:
+            await self._channel.close()
+            self._channel = self._stub = None
+        _LOGGER.info("disconnected target=%s", self._target)
+
+    async def flush(self) -> None:
+        """Wait until every write issued so far is committed or has failed."""
+        await self._session().flush()
+
+    def _session(self) -> write_stream.WriteStream:
+        if self._stream is None:
+            raise errors.UnavailableError("not connected: call connect() first")
+        return self._stream
+
+    def _calls(self) -> cache_service_pb2_grpc.CacheServiceStub:
+        if self._stub is None:
+            raise errors.UnavailableError("not connected: call connect() first")
+        return self._stub
+
+    def _write(self, ops: list[pb.WriteOp], operation: str, detail: str, confirm: bool) -> asyncio.Future[None] | None:
+        future = self._session().issue(ops, operation, detail, confirm=confirm)
+        return future if confirm else None
+
+    async def _write_and_wait(self, op: pb.WriteOp, operation: str) -> None:
+        await self._session().issue([op], operation, "", confirm=True)
+
+    # -- writes --------------------------------------------------------------------------------
+
+    @typing.overload
+    async def channel_create(self, channel: hikari.GuildChannel, confirm: typing.Literal[False]) -> None: ...
+    @typing.overload
+    async def channel_create(
+        self, channel: hikari.GuildChannel, confirm: typing.Literal[True]
+    ) -> asyncio.Future[None]: ...
+    @typing.overload
+    async def channel_create(self, channel: hikari.GuildChannel, confirm: bool) -> asyncio.Future[None] | None: ...
+    @typing_extensions.override
+    async def channel_create(self, channel: hikari.GuildChannel, confirm: bool) -> asyncio.Future[None] | None:
+        """Store a created channel."""
+        return self._write(
+            [pb.WriteOp(upsert_channels=pb.UpsertChannelsRequest(channels=[channels_.channel_to_proto(channel)]))],
+            "channel_create",
+            f"channel_id={channel.id}",
+            confirm,
+        )
+
+    @typing.overload
+    async def channel_update(self, channel: hikari.GuildChannel, confirm: typing.Literal[False]) -> None: ...
+    @typing.overload
+    async def channel_update(
+        self, channel: hikari.GuildChannel, confirm: typing.Literal[True]
+    ) -> asyncio.Future[None]: ...
+    @typing.overload
+    async def channel_update(self, channel: hikari.GuildChannel, confirm: bool) -> asyncio.Future[None] | None: ...
+    @typing_extensions.override
+    async def channel_update(self, channel: hikari.GuildChannel, confirm: bool) -> asyncio.Future[None] | None:
+        """Update an updated channel."""
+        return self._write(
+            [pb.WriteOp(upsert_channels=pb.UpsertChannelsRequest(channels=[channels_.channel_to_proto(channel)]))],
+            "channel_update",
+            f"channel_id={channel.id}",
+            confirm,
+        )
+
+    @typing.overload
+    async def guild_join(self, guild: hikari.GatewayGuild, confirm: typing.Literal[False]) -> None: ...
+    @typing.overload
+    async def guild_join(self, guild: hikari.GatewayGuild, confirm: typing.Literal[True]) -> asyncio.Future[None]: ...
+    @typing.overload
+    async def guild_join(self, guild: hikari.GatewayGuild, confirm: bool) -> asyncio.Future[None] | None: ...
+    @typing_extensions.override
+    async def guild_join(self, guild: hikari.GatewayGuild, confirm: bool) -> asyncio.Future[None] | None:
+        """Store a joined guild."""
+        return self._write(
+            [pb.WriteOp(upsert_guilds=pb.UpsertGuildsRequest(guilds=[guilds_.guild_to_proto(guild)]))],
+            "guild_join",
+            f"guild_id={guild.id}",
+            confirm,
+        )
+
+    @typing.overload
+    async def guild_update(self, guild: hikari.GatewayGuild, confirm: typing.Literal[False]) -> None: ...
+    @typing.overload
+    async def guild_update(self, guild: hikari.GatewayGuild, confirm: typing.Literal[True]) -> asyncio.Future[None]: ...
+    @typing.overload
+    async def guild_update(self, guild: hikari.GatewayGuild, confirm: bool) -> asyncio.Future[None] | None: ...
+    @typing_extensions.override
+    async def guild_update(self, guild: hikari.GatewayGuild, confirm: bool) -> asyncio.Future[None] | None:
+        """Update an updated guild."""
+        return self._write(
+            [pb.WriteOp(upsert_guilds=pb.UpsertGuildsRequest(guilds=[guilds_.guild_to_proto(guild)]))],
+            "guild_update",
+            f"guild_id={guild.id}",
+            confirm,
+        )
+
+    @typing.overload
+    async def member_create(self, member: hikari.Member, confirm: typing.Literal[False]) -> None: ...
+    @typing.overload
+    async def member_create(self, member: hikari.Member, confirm: typing.Literal[True]) -> asyncio.Future[None]: ...
+    @typing.overload
+    async def member_create(self, member: hikari.Member, confirm: bool) -> asyncio.Future[None] | None: ...
+    @typing_extensions.override
+    async def member_create(self, member: hikari.Member, confirm: bool) -> asyncio.Future[None] | None:
+        """Store a created member."""
+        return self._write(
+            [pb.WriteOp(upsert_members=pb.UpsertMembersRequest(members=[members_.member_to_proto(member)]))],
+            "member_create",
+            f"guild_id={member.guild_id} user_id={member.id}",
+            confirm,
+        )
+
+    @typing.overload
+    async def member_update(self, member: hikari.Member, confirm: typing.Literal[False]) -> None: ...
+    @typing.overload
+    async def member_update(self, member: hikari.Member, confirm: typing.Literal[True]) -> asyncio.Future[None]: ...
+    @typing.overload
+    async def member_update(self, member: hikari.Member, confirm: bool) -> asyncio.Future[None] | None: ...
+    @typing_extensions.override
+    async def member_update(self, member: hikari.Member, confirm: bool) -> asyncio.Future[None] | None:
+        """Update an updated member."""
+        return self._write(
+            [pb.WriteOp(upsert_members=pb.UpsertMembersRequest(members=[members_.member_to_proto(member)]))],
+            "member_update",
+            f"guild_id={member.guild_id} user_id={member.id}",
+            confirm,
+        )
+
+    @typing.overload
+    async def role_create(self, role: hikari.Role, confirm: typing.Literal[False]) -> None: ...
+    @typing.overload
+    async def role_create(self, role: hikari.Role, confirm: typing.Literal[True]) -> asyncio.Future[None]: ...
+    @typing.overload
+    async def role_create(self, role: hikari.Role, confirm: bool) -> asyncio.Future[None] | None: ...
+    @typing_extensions.override
+    async def role_create(self, role: hikari.Role, confirm: bool) -> asyncio.Future[None] | None:
+        """Store a created role."""
+        return self._write(
+            [pb.WriteOp(upsert_roles=pb.UpsertRolesRequest(roles=[roles_.role_to_proto(role)]))],
+            "role_create",
+            f"role_id={role.id}",
+            confirm,
+        )
+
+    @typing.overload
+    async def role_update(self, role: hikari.Role, confirm: typing.Literal[False]) -> None: ...
+    @typing.overload
+    async def role_update(self, role: hikari.Role, confirm: typing.Literal[True]) -> asyncio.Future[None]: ...
+    @typing.overload
+    async def role_update(self, role: hikari.Role, confirm: bool) -> asyncio.Future[None] | None: ...
+    @typing_extensions.override
+    async def role_update(self, role: hikari.Role, confirm: bool) -> asyncio.Future[None] | None:
+        """Update an updated role."""
+        return self._write(
+            [pb.WriteOp(upsert_roles=pb.UpsertRolesRequest(roles=[roles_.role_to_proto(role)]))],
+            "role_update",
+            f"role_id={role.id}",
+            confirm,
+        )
+
+    @typing.overload
+    async def channel_delete(self, channel_id: hikari.Snowflake, confirm: typing.Literal[False]) -> None: ...
+    @typing.overload
+    async def channel_delete(
+        self, channel_id: hikari.Snowflake, confirm: typing.Literal[True]
+    ) -> asyncio.Future[None]: ...
+    @typing.overload
+    async def channel_delete(self, channel_id: hikari.Snowflake, confirm: bool) -> asyncio.Future[None] | None: ...
+    @typing_extensions.override
+    async def channel_delete(self, channel_id: hikari.Snowflake, confirm: bool) -> asyncio.Future[None] | None:
+        """Remove a deleted channel and its threads."""
+        return self._write(
+            [pb.WriteOp(delete_channel=pb.DeleteChannelRequest(channel_id=channel_id))],
+            "channel_delete",
+            f"channel_id={channel_id}",
+            confirm,
+        )
+
+    @typing.overload
+    async def guild_leave(self, guild_id: hikari.Snowflake, confirm: typing.Literal[False]) -> None: ...
+    @typing.overload
+    async def guild_leave(self, guild_id: hikari.Snowflake, confirm: typing.Literal[True]) -> asyncio.Future[None]: ...
+    @typing.overload
+    async def guild_leave(self, guild_id: hikari.Snowflake, confirm: bool) -> asyncio.Future[None] | None: ...
+    @typing_extensions.override
+    async def guild_leave(self, guild_id: hikari.Snowflake, confirm: bool) -> asyncio.Future[None] | None:
+        """Remove a left guild and everything in it."""
+        return self._write(
+            [pb.WriteOp(delete_guild=pb.DeleteGuildRequest(guild_id=guild_id))],
+            "guild_leave",
+            f"guild_id={guild_id}",
+            confirm,
+        )
+
+    @typing.overload
+    async def role_delete(self, role_id: hikari.Snowflake, confirm: typing.Literal[False]) -> None: ...
+    @typing.overload
+    async def role_delete(self, role_id: hikari.Snowflake, confirm: typing.Literal[True]) -> asyncio.Future[None]: ...
+    @typing.overload
+    async def role_delete(self, role_id: hikari.Snowflake, confirm: bool) -> asyncio.Future[None] | None: ...
+    @typing_extensions.override
+    async def role_delete(self, role_id: hikari.Snowflake, confirm: bool) -> asyncio.Future[None] | None:
+        """Remove a deleted role and take it from its members."""
+        return self._write(
+            [pb.WriteOp(delete_role=pb.DeleteRoleRequest(role_id=role_id))],
+            "role_delete",
+            f"role_id={role_id}",
+            confirm,
+        )
+
+    @typing.overload
+    async def member_delete(
+        self, user_id: hikari.Snowflake, guild_id: hikari.Snowflake, confirm: typing.Literal[False]
+    ) -> None: ...
+    @typing.overload
+    async def member_delete(
+        self, user_id: hikari.Snowflake, guild_id: hikari.Snowflake, confirm: typing.Literal[True]
+    ) -> asyncio.Future[None]: ...
+    @typing.overload
+    async def member_delete(
+        self, user_id: hikari.Snowflake, guild_id: hikari.Snowflake, confirm: bool
+    ) -> asyncio.Future[None] | None: ...
+    @typing_extensions.override
+    async def member_delete(
+        self, user_id: hikari.Snowflake, guild_id: hikari.Snowflake, confirm: bool
+    ) -> asyncio.Future[None] | None:
+        """Remove a deleted member."""
+        return self._write(
+            [pb.WriteOp(delete_member=pb.DeleteMemberRequest(guild_id=guild_id, user_id=user_id))],
+            "member_delete",
+            f"guild_id={guild_id} user_id={user_id}",
+            confirm,
+        )
+
+    @typing.overload
+    async def bulk_channels(
+        self, channels: collections.abc.Iterable[hikari.GuildChannel], confirm: typing.Literal[False]
+    ) -> None: ...
+    @typing.overload
+    async def bulk_channels(
+        self, channels: collections.abc.Iterable[hikari.GuildChannel], confirm: typing.Literal[True]
+    ) -> asyncio.Future[None]: ...
+    @typing.overload
+    async def bulk_channels(
+        self, channels: collections.abc.Iterable[hikari.GuildChannel], confirm: bool
+    ) -> asyncio.Future[None] | None: ...
+    @typing_extensions.override
+    async def bulk_channels(
+        self, channels: collections.abc.Iterable[hikari.GuildChannel], confirm: bool
+    ) -> asyncio.Future[None] | None:
+        """Insert or update channels in bulk, in one transaction."""
+        ops = [
+            pb.WriteOp(
+                upsert_channels=pb.UpsertChannelsRequest(channels=[channels_.channel_to_proto(c) for c in chunk])
+            )
+            for chunk in _chunks(channels, self._bulk_chunk_size)
+        ]
+        return self._write_bulk(ops, pb.WriteOp(upsert_channels=pb.UpsertChannelsRequest()), "bulk_channels", confirm)
+
+    @typing.overload
+    async def bulk_members(
+        self, members: collections.abc.Iterable[hikari.Member], confirm: typing.Literal[False]
+    ) -> None: ...
+    @typing.overload
+    async def bulk_members(
+        self, members: collections.abc.Iterable[hikari.Member], confirm: typing.Literal[True]
+    ) -> asyncio.Future[None]: ...
+    @typing.overload
+    async def bulk_members(
+        self, members: collections.abc.Iterable[hikari.Member], confirm: bool
+    ) -> asyncio.Future[None] | None: ...
+    @typing_extensions.override
+    async def bulk_members(
+        self, members: collections.abc.Iterable[hikari.Member], confirm: bool
+    ) -> asyncio.Future[None] | None:
+        """Insert or update members in bulk, in one transaction."""
+        ops = [
+            pb.WriteOp(upsert_members=pb.UpsertMembersRequest(members=[members_.member_to_proto(m) for m in chunk]))
+            for chunk in _chunks(members, self._bulk_chunk_size)
+        ]
+        return self._write_bulk(ops, pb.WriteOp(upsert_members=pb.UpsertMembersRequest()), "bulk_members", confirm)
+
+    @typing.overload
+    async def bulk_roles(
+        self, roles: collections.abc.Iterable[hikari.Role], confirm: typing.Literal[False]
+    ) -> None: ...
+    @typing.overload
+    async def bulk_roles(
+        self, roles: collections.abc.Iterable[hikari.Role], confirm: typing.Literal[True]
+    ) -> asyncio.Future[None]: ...
+    @typing.overload
+    async def bulk_roles(
+        self, roles: collections.abc.Iterable[hikari.Role], confirm: bool
+    ) -> asyncio.Future[None] | None: ...
+    @typing_extensions.override
+    async def bulk_roles(
+        self, roles: collections.abc.Iterable[hikari.Role], confirm: bool
+    ) -> asyncio.Future[None] | None:
+        """Insert or update roles in bulk, in one transaction."""
+        ops = [
+            pb.WriteOp(upsert_roles=pb.UpsertRolesRequest(roles=[roles_.role_to_proto(r) for r in chunk]))
+            for chunk in _chunks(roles, self._bulk_chunk_size)
+        ]
+        return self._write_bulk(ops, pb.WriteOp(upsert_roles=pb.UpsertRolesRequest()), "bulk_roles", confirm)
+
+    def _write_bulk(
+        self, ops: list[pb.WriteOp], empty: pb.WriteOp, operation: str, confirm: bool
+    ) -> asyncio.Future[None] | None:
+        # A bulk of nothing is still sent, so its future completes in order with the rest.
+        return self._write(ops or [empty], operation, f"chunks={len(ops)}", confirm)
+
+    @typing_extensions.override
+    async def clear(self, channels: bool, guilds: bool, members: bool, roles: bool) -> None:
+        """Remove every object of the kinds set to True, after every write issued before."""
+        await self._write_and_wait(
+            pb.WriteOp(clear=pb.ClearRequest(channels=channels, guilds=guilds, members=members, roles=roles)), "clear"
+        )
+
+    @typing_extensions.override
+    async def prune(self) -> None:
+        """Remove every object that no connected session has written since it connected."""
+        await self._write_and_wait(pb.WriteOp(prune=pb.PruneRequest()), "prune")
+
+    async def prune_shard(self, shard_id: int, shard_count: int) -> None:
+        """Prune only the guilds of one shard (``(guild_id >> 22) % shard_count == shard_id``)."""
+        await self._write_and_wait(
+            pb.WriteOp(prune=pb.PruneRequest(shard_id=shard_id, shard_count=shard_count)), "prune"
+        )
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    async def _batches(self, method: typing.Any, request: typing.Any) -> collections.abc.AsyncIterator[typing.Any]:
+        """Yield the batches of a server stream; closing early cancels the call on the server."""
+        call = method(request)
+        try:
+            async for response in call:
+                yield response
+        except grpc.aio.AioRpcError as exc:
+            raise errors.from_rpc_error(exc) from None
+        finally:
+            call.cancel()
+
+    @typing_extensions.override
+    async def iter_channels(
+        self, query: queries.ChannelQuery | None = None
+    ) -> collections.abc.AsyncIterator[hikari.GuildChannel]:
+        """Iterate through the channels and threads that match the query."""
+        request = pb.IterChannelsRequest(query=None if query is None else channels_.channel_query_to_proto(query))
+        async for response in self._batches(self._calls().IterChannels, request):
+            for message in response.channels:
+                yield channels_.channel_from_proto(message, app=self._app)
+
+    @typing_extensions.override
+    async def iter_guilds(self, query: queries.GuildQuery | None = None) -> collections.abc.AsyncIterator[hikari.Guild]:
+        """Iterate through the guilds that match the query."""
+        request = pb.IterGuildsRequest(query=None if query is None else guilds_.guild_query_to_proto(query))
+        async for response in self._batches(self._calls().IterGuilds, request):
+            for message in response.guilds:
+                yield guilds_.guild_from_proto(message, app=self._app)
+
+    @typing_extensions.override
+    async def iter_members(
+        self, query: queries.MemberQuery | None = None
+    ) -> collections.abc.AsyncIterator[hikari.Member]:
+        """Iterate through the members that match the query."""
+        request = pb.IterMembersRequest(query=None if query is None else members_.member_query_to_proto(query))
+        async for response in self._batches(self._calls().IterMembers, request):
+            for message in response.members:
+                yield members_.member_from_proto(message, app=self._app)
+
+    @typing_extensions.override
+    async def iter_roles(self, query: queries.RoleQuery | None = None) -> collections.abc.AsyncIterator[hikari.Role]:
+        """Iterate through the roles that match the query."""
+        request = pb.IterRolesRequest(query=None if query is None else roles_.role_query_to_proto(query))
+        async for response in self._batches(self._calls().IterRoles, request):
+            for message in response.roles:
+                yield roles_.role_from_proto(message, app=self._app)
+
+    # -- snapshot and restore ------------------------------------------------------------------
+
+    async def snapshot(self, path: pathlib.Path) -> None:
+        """Write a point-in-time copy of the whole cache to ``path``, holding every write issued before.
+
+        The file appears complete or not at all: it is written beside ``path`` and renamed.
+        """
+        await self.flush()
+        partial = path.with_name(f".{path.name}.partial")
+        try:
+            file = await asyncio.to_thread(partial.open, "wb")
+            with file:
+                async for response in self._batches(self._calls().Snapshot, pb.SnapshotRequest()):
+                    await asyncio.to_thread(file.write, response.chunk)
+            os.replace(partial, path)
+        finally:
+            partial.unlink(missing_ok=True)
+        _LOGGER.info("snapshot written path=%s", path)
+
+    @typing_extensions.override
+    async def restore(self, path: pathlib.Path) -> None:
+        """Replace the whole cache with a snapshot file's content, atomically, after every write issued before.
+
+        A file that is not a valid snapshot raises ``InvalidArgumentError`` (or
+        ``FailedPreconditionError`` for a newer schema) and the cache is unchanged.
+        """
+        await self.flush()
+        data = pathlib.Path(path)
+
+        async def chunks() -> collections.abc.AsyncIterator[pb.RestoreRequest]:
+            file = await asyncio.to_thread(data.open, "rb")
+            with file:
+                while chunk := await asyncio.to_thread(file.read, SNAPSHOT_CHUNK):
+                    yield pb.RestoreRequest(chunk=chunk)
+
+        try:
+            response = await self._calls().Restore(chunks())
+        except grpc.aio.AioRpcError as exc:
+            raise errors.from_rpc_error(exc) from None
+        _LOGGER.info(
+            "restored path=%s guilds=%d channels=%d members=%d roles=%d",
+            path,
+            response.guilds,
+            response.channels,
+            response.members,
+            response.roles,
+        )
