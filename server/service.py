@@ -54,18 +54,24 @@ class CacheService:
 
     # -- building operations -------------------------------------------------------------------
 
-    def operation(self, name: str, request: typing.Any, session_id: int | None) -> writes.Operation:
-        """Validate one write request and return the operation that carries it out."""
+    def operation(
+        self, name: str, request: typing.Any, session_id: int | None, *, first_index: int = 0
+    ) -> writes.Operation:
+        """Validate one write request and return the operation that carries it out.
+
+        ``first_index`` is the position of this request's first object in its bulk,
+        so an error in a later chunk names the object's index in the whole bulk.
+        """
         if name == "upsert_guilds":
-            for index, guild in enumerate(request.guilds):
+            for index, guild in enumerate(request.guilds, first_index):
                 validation.guild(guild, f"guilds[{index}]")
             return writes.Upsert("guilds", [rows.guild_row(guild, session_id) for guild in request.guilds])
         if name == "upsert_channels":
-            for index, channel in enumerate(request.channels):
+            for index, channel in enumerate(request.channels, first_index):
                 validation.channel(channel, f"channels[{index}]")
             return writes.Upsert("channels", [rows.channel_row(channel, session_id) for channel in request.channels])
         if name == "upsert_members":
-            for index, member in enumerate(request.members):
+            for index, member in enumerate(request.members, first_index):
                 validation.member(member, f"members[{index}]")
             return writes.Upsert(
                 "members",
@@ -73,7 +79,7 @@ class CacheService:
                 [list(member.role_ids) for member in request.members],
             )
         if name == "upsert_roles":
-            for index, role in enumerate(request.roles):
+            for index, role in enumerate(request.roles, first_index):
                 validation.role(role, f"roles[{index}]")
             return writes.Upsert("roles", [rows.role_row(role, session_id) for role in request.roles])
         if name == "delete_guild":

@@ -23,7 +23,9 @@ Outbox: typing.TypeAlias = "asyncio.Queue[int | pb.WriteFailure | None]"
 class OperationFactory(typing.Protocol):
     """Validates one write request and returns the operation that carries it out."""
 
-    def __call__(self, name: str, request: typing.Any, session_id: int | None) -> writes.Operation: ...
+    def __call__(
+        self, name: str, request: typing.Any, session_id: int | None, *, first_index: int = 0
+    ) -> writes.Operation: ...
 
 
 def _failure(seq: int, error: errors.RequestError) -> pb.WriteFailure:
@@ -97,7 +99,8 @@ class WriteSession:
         name = op.WhichOneof("op")
         if name is None:
             raise errors.InvalidArgument("op", "is required")
-        operation = self._make_operation(name, getattr(op, name), self._session_id)
+        first_index = self._bulk_items if continuing else 0
+        operation = self._make_operation(name, getattr(op, name), self._session_id, first_index=first_index)
         if not (continuing or op.partial):
             return operation
         if not isinstance(operation, writes.Upsert):

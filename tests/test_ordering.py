@@ -1,0 +1,97 @@
+"""Writes of one client apply in the order they were issued, whatever their confirm flag."""
+
+from __future__ import annotations
+
+import random
+
+import hikari
+import payloads
+
+from hikari_kura.client import GrpcBackend, MemberQuery, RoleQuery
+
+GUILD = payloads.GUILD_ID
+
+
+def _member(app: hikari.GatewayBot, user_id: int, nickname: str, roles: list[int]) -> hikari.Member:
+    return payloads.member(
+        app, payloads.member_payload(user_id, nick=nickname, roles=[str(role) for role in roles]), guild_id=GUILD
+    )
+
+
+async def test_update_then_delete_never_leaves_the_member_stored(backend: GrpcBackend, app: hikari.GatewayBot) -> None:
+    member = _member(app, 1001, "here", [])
+    for _ in range(50):
+        await backend.member_update(member, confirm=False)
+        await backend.member_delete(member.id, hikari.Snowflake(GUILD), confirm=False)
+    await backend.flush()
+
+    assert [m async for m in backend.iter_members(MemberQuery(guild_id=GUILD))] == []
+
+
+async def test_interleaved_unconfirmed_writes_end_in_the_state_of_sequential_application(
+    backend: GrpcBackend, app: hikari.GatewayBot
+) -> None:
+    rng = random.Random(20261126)
+    user_ids = list(range(5000, 5020))
+    role_ids = [7000 + i for i in range(5)]
+    expected_members: dict[int, tuple[str, list[int]]] = {}
+    expected_roles: set[int] = set()
+    for step in range(4000):
+        choice = rng.random()
+        user_id = rng.choice(user_ids)
+        if choice < 0.45:
+            nickname = f"n{step}"
+            held = sorted(rng.sample(role_ids, rng.randint(0, 3)))
+            await backend.member_update(_member(app, user_id, nickname, held), confirm=False)
+            expected_members[user_id] = (nickname, held)
+        elif choice < 0.7:
+            await backend.member_delete(hikari.Snowflake(user_id), hikari.Snowflake(GUILD), confirm=False)
+            expected_members.pop(user_id, None)
+        elif choice < 0.85:
+            role_id = rng.choice(role_ids)
+            await backend.role_update(payloads.role(app, payloads.role_payload(role_id), guild_id=GUILD), confirm=False)
+            expected_roles.add(role_id)
+        else:
+            role_id = rng.choice(role_ids)
+            await backend.role_delete(hikari.Snowflake(role_id), confirm=False)
+            expected_roles.discard(role_id)
+            for user, (nickname, held) in expected_members.items():
+                expected_members[user] = (nickname, [r for r in held if r != role_id])
+    await (await backend.member_update(_member(app, 9999, "barrier", []), confirm=True))
+    expected_members[9999] = ("barrier", [])
+
+    # hikari lists the guild's @everyone role (id == guild id) in every member's role_ids.
+    stored = {
+        int(m.id): (m.nickname, sorted(int(r) for r in m.role_ids if r != GUILD))
+        async for m in backend.iter_members(MemberQuery(guild_id=GUILD))
+    }
+    assert stored == {user: (nick, sorted(held)) for user, (nick, held) in expected_members.items()}
+    assert {int(r.id) async for r in backend.iter_roles(RoleQuery(guild_id=GUILD))} == expected_roles
+    for role_id in role_ids:
+        holders = {int(m.id) async for m in backend.iter_members(MemberQuery(role_id=role_id))}
+        assert holders == {user for user, (_, held) in expected_members.items() if role_id in held}
+    assert backend.failed_writes == 0
+
+
+async def test_confirmed_and_unconfirmed_writes_share_one_order(backend: GrpcBackend, app: hikari.GatewayBot) -> None:
+    await backend.member_create(_member(app, 42, "first", []), confirm=False)
+    confirmed = await backend.member_update(_member(app, 42, "second", []), confirm=True)
+    await backend.member_update(_member(app, 42, "third", []), confirm=False)
+    await confirmed
+    await backend.flush()
+
+    (member,) = [m async for m in backend.iter_members(MemberQuery(guild_id=GUILD, id=42))]
+    assert member.nickname == "third"
+
+
+async def test_bulk_between_single_writes_keeps_its_place(backend: GrpcBackend, app: hikari.GatewayBot) -> None:
+    await backend.member_delete(hikari.Snowflake(3), hikari.Snowflake(GUILD), confirm=False)
+    await backend.bulk_members([_member(app, user_id, "bulk", []) for user_id in range(1, 2501)], confirm=False)
+    await backend.member_update(_member(app, 3, "after", []), confirm=False)
+    await backend.member_delete(hikari.Snowflake(4), hikari.Snowflake(GUILD), confirm=False)
+    await backend.flush()
+
+    stored = {int(m.id): m.nickname async for m in backend.iter_members(MemberQuery(guild_id=GUILD))}
+    assert len(stored) == 2499
+    assert stored[3] == "after"
+    assert 4 not in stored
