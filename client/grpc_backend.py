@@ -108,7 +108,7 @@ class GrpcBackend(backend.Backend):
         if self._stream is not None:
             raise RuntimeError("already connected")
         self._channel = grpc.aio.insecure_channel(self._target, options=self._channel_options)
-        self._stub = cache_service_pb2_grpc.CacheServiceStub(self._channel)
+        self._stub = cache_service_pb2_grpc.CacheServiceStub(self._channel)  # type: ignore[no-untyped-call]
         stream = write_stream.WriteStream(self._stub, on_error=self._on_error)
         try:
             await stream.open()

@@ -114,21 +114,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _parse(parser: argparse.ArgumentParser, argv: typing.Sequence[str] | None) -> argparse.Namespace:
-    args = parser.parse_args(argv)
-    # Defaults from the environment are strings: run them through each option's type now,
-    # so a bad KURA_* value fails as clearly as a bad flag.
-    if args.command == "serve":
-        for action in parser._subparsers._group_actions[0].choices["serve"]._actions:  # type: ignore[union-attr]
-            value = getattr(args, action.dest, None)
-            if isinstance(value, str) and action.type not in (None, str) and callable(action.type):
-                try:
-                    setattr(args, action.dest, action.type(value))
-                except (ValueError, argparse.ArgumentTypeError) as exc:
-                    parser.error(f"argument {'/'.join(action.option_strings)}: {exc}")
-    return args
-
-
 async def _health(target: str, deadline: float) -> bool:
     async with grpc.aio.insecure_channel(target) as channel:
         stub = health_pb2_grpc.HealthStub(channel)
@@ -139,13 +124,15 @@ async def _health(target: str, deadline: float) -> bool:
             return False
     status = health_pb2.HealthCheckResponse.ServingStatus.Name(response.status)
     sys.stdout.write(f"{target}: {status}\n")
-    return response.status == health_pb2.HealthCheckResponse.SERVING
+    return bool(response.status == health_pb2.HealthCheckResponse.SERVING)
 
 
 def main(argv: typing.Sequence[str] | None = None) -> int:
     """Run the ``kura`` command line."""
     parser = _parser()
-    args = _parse(parser, argv)
+    # argparse runs string defaults (the KURA_* values) through each option's type too,
+    # so a bad environment value exits with status 2 just like a bad flag.
+    args = parser.parse_args(argv)
     if args.command == "health":
         return 0 if asyncio.run(_health(args.target, args.timeout)) else 1
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

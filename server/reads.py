@@ -109,7 +109,7 @@ def plan(table: Table, query: message.Message | None) -> Plan:
 class Reader(typing.Protocol):
     """Something that runs one read statement on a reader connection."""
 
-    async def fetch(self, sql: str, params: collections.abc.Sequence[object]) -> list[tuple[typing.Any, ...]]:
+    async def fetch(self, sql: str, params: collections.abc.Sequence[object]) -> list[typing.Any]:
         """Return every row of one statement."""
 
 

@@ -111,6 +111,7 @@ class CacheService:
             return await (await self._writer.submit(self.operation(name, request, None)))
         except errors.RequestError as exc:
             await context.abort(exc.code, exc.message)
+            raise  # abort raises; this line only tells the type checker so
 
     # -- unary writes --------------------------------------------------------------------------
 

@@ -74,7 +74,7 @@ class Store:
         path.parent.mkdir(parents=True, exist_ok=True)
         writer_conn = await _connect(path, synchronous=synchronous)
         try:
-            (mode,) = (await writer_conn.execute_fetchall("PRAGMA journal_mode = WAL"))[0]
+            ((mode,),) = await writer_conn.execute_fetchall("PRAGMA journal_mode = WAL")
             if mode != "wal":
                 raise RuntimeError(f"{path}: cannot use WAL journaling (got {mode})")
             ((app_id,),) = await writer_conn.execute_fetchall("PRAGMA application_id")
@@ -102,7 +102,7 @@ class Store:
         await self.writer_conn.close()
         _LOGGER.info("closed database path=%s", self.path)
 
-    async def fetch(self, sql: str, params: collections.abc.Sequence[object]) -> list[tuple[typing.Any, ...]]:
+    async def fetch(self, sql: str, params: collections.abc.Sequence[object]) -> list[typing.Any]:
         """Run one read statement on a pooled reader connection."""
         reader = await self._readers.get()
         try:

@@ -170,7 +170,7 @@ class Prune:
         for table in ENTITY_TABLES:
             guild_column = "id" if table == "guilds" else "guild_id"
             where, params = stale, list(sessions)
-            if self.shard_count is not None:
+            if self.shard_count is not None and self.shard_id is not None:
                 where += f" AND (({guild_column} >> 22) % ?) = ?"
                 params += [self.shard_count, self.shard_id]
             if table == "members":
