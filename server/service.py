@@ -11,6 +11,7 @@ import asyncio
 import collections.abc
 import contextlib
 import logging
+import sqlite3
 import typing
 
 import grpc
@@ -283,7 +284,12 @@ class CacheService:
         self, request: pb.SnapshotRequest, context: grpc.aio.ServicerContext
     ) -> collections.abc.AsyncIterator[pb.SnapshotResponse]:
         """Stream a consistent copy of the database file."""
-        path = await self._store.snapshot()
+        try:
+            path = await self._store.snapshot()
+        except sqlite3.Error as exc:
+            error = errors.from_storage_error(exc)
+            _LOGGER.error("snapshot failed peer=%s error=%s", context.peer(), error.message)
+            await context.abort(error.code, error.message)
         try:
             total = path.stat().st_size
             _LOGGER.info("snapshot started bytes=%d peer=%s", total, context.peer())
@@ -295,7 +301,7 @@ class CacheService:
                 if first:
                     yield pb.SnapshotResponse(total_bytes=total)
         finally:
-            path.unlink(missing_ok=True)
+            store.remove_database_files(path)
 
     async def Restore(
         self, request_iterator: collections.abc.AsyncIterator[pb.RestoreRequest], context: grpc.aio.ServicerContext
@@ -314,8 +320,7 @@ class CacheService:
             _LOGGER.warning("restore refused peer=%s reason=%s", context.peer(), exc.message)
             await context.abort(exc.code, exc.message)
         finally:
-            for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-                leftover.unlink(missing_ok=True)
+            store.remove_database_files(path)
         raise AssertionError("unreachable: abort raises")
 
 

@@ -11,6 +11,8 @@ import asyncio
 import collections.abc
 import contextlib
 import dataclasses
+import functools
+import hashlib
 import logging
 import os
 import pathlib
@@ -125,55 +127,173 @@ class Store:
         return pathlib.Path(name)
 
     async def snapshot(self) -> pathlib.Path:
-        """Write a consistent copy of the database to a temporary file and return its path."""
+        """Write a consistent, sealed copy of the database to a temporary file and return its path."""
         target = self.temporary_path("snapshot")
         target.unlink()  # VACUUM INTO wants to create the file itself
-        conn = await _connect(self.path)
         try:
-            await conn.execute("VACUUM INTO ?", (str(target),))
-        finally:
-            await conn.close()
+            conn = await _connect(self.path)
+            try:
+                await conn.execute("VACUUM INTO ?", (str(target),))
+            finally:
+                await conn.close()
+            await asyncio.to_thread(seal_snapshot, target)
+        except BaseException:
+            remove_database_files(target)
+            raise
         return target
+
+
+def remove_database_files(path: pathlib.Path) -> None:
+    """Remove a temporary database file and whatever journal SQLite left beside it."""
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+
+
+SNAPSHOT_TABLE: typing.Final = "kura_snapshot"
+"""A table only snapshot files have: the digest of their content, so restore tells an intact copy from a
+damaged one (SQLite's own integrity check sees broken structure, not a changed byte inside a row)."""
+
+
+def _content_digest(conn: sqlite3.Connection) -> bytes:
+    """Return the SHA-256 of every row of every cache table, in key order."""
+    digest = hashlib.sha256()
+    for table in schema.CACHE_TABLES:
+        info = conn.execute(f"PRAGMA table_info({table})").fetchall()
+        if not info:
+            continue  # a missing table is for the schema check to report, with its name
+        key = [row[1] for row in sorted((row for row in info if row[5]), key=lambda row: row[5])]
+        columns = [row[1] for row in info if row[1] != "data"]
+        # The message bytes go in as they are, after their length: far cheaper than their repr.
+        blob = ", data" if len(columns) < len(info) else ", NULL"
+        digest.update(f"\0{table}\0".encode())
+        update = digest.update
+        for *values, data in conn.execute(
+            f"SELECT {', '.join(columns)}{blob} FROM {table} ORDER BY {', '.join(key) or 'rowid'}"
+        ):
+            update(repr(values).encode())
+            update(repr(data).encode() if type(data) is not bytes else b"%d:%b" % (len(data), data))
+            update(b"\n")
+    return digest.digest()
+
+
+def seal_snapshot(path: pathlib.Path) -> None:
+    """Store the digest of a fresh snapshot file's content inside it; restore refuses files without one."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        digest = _content_digest(conn)
+        conn.execute("BEGIN")
+        conn.execute(f"CREATE TABLE {SNAPSHOT_TABLE} (content_sha256 BLOB NOT NULL)")
+        conn.execute(f"INSERT INTO {SNAPSHOT_TABLE} (content_sha256) VALUES (?)", (digest,))
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+
+
+@functools.cache
+def _expected_columns() -> dict[str, list[str]]:
+    """Return the columns of each cache table at the current schema version."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        conn.executescript(schema.migration_script(0))
+        return {table: [row[1] for row in conn.execute(f"PRAGMA table_info({table})")] for table in schema.CACHE_TABLES}
+    finally:
+        conn.close()
+
+
+def _refuse(reason: str) -> errors.InvalidArgument:
+    return errors.InvalidArgument("snapshot", reason)
+
+
+def _check_size(path: pathlib.Path) -> None:
+    """Refuse a file that is not SQLite, or whose size is not the one its header gives (cut short or padded)."""
+    size = path.stat().st_size
+    with path.open("rb") as file:
+        header = file.read(100)
+    if header[: len(SQLITE_HEADER)] != SQLITE_HEADER:
+        raise _refuse("not a SQLite database file" if size else "empty file: not a SQLite database file")
+    if len(header) < 100:
+        raise _refuse(f"truncated: {size} bytes, shorter than a SQLite header")
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    page_count = int.from_bytes(header[28:32], "big")
+    # The header's page count is current when its "version valid for" matches the change counter.
+    if page_count and header[92:96] == header[24:28]:
+        expected = page_count * page_size
+        if size < expected:
+            raise _refuse(f"truncated: {size} bytes where its header says {expected}")
+        if size > expected:
+            raise _refuse(f"corrupt: {size - expected} bytes past the end its header gives ({expected} bytes)")
+    elif page_size < 512 or size % page_size:
+        raise _refuse(f"truncated: {size} bytes is not a whole number of {page_size}-byte pages")
+
+
+def _validate_snapshot(path: pathlib.Path) -> dict[str, int]:
+    _check_size(path)
+    try:
+        conn = sqlite3.connect(path, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise _refuse(f"cannot be opened: {exc}") from exc
+    try:
+        try:
+            problems = [row[0] for row in conn.execute("PRAGMA integrity_check(5)")]
+        except sqlite3.DatabaseError as exc:
+            raise _refuse(f"corrupt: {exc}") from exc
+        if problems != ["ok"]:
+            raise _refuse(f"corrupt: {'; '.join(problems)}")
+        ((app_id,),) = conn.execute("PRAGMA application_id").fetchall()
+        if app_id != schema.APPLICATION_ID:
+            raise _refuse(f"not a Kura snapshot (application_id {app_id:#x}, Kura's is {schema.APPLICATION_ID:#x})")
+        ((version,),) = conn.execute("PRAGMA user_version").fetchall()
+        if version > schema.SCHEMA_VERSION:
+            raise errors.RequestError(
+                grpc.StatusCode.FAILED_PRECONDITION,
+                f"snapshot: schema version {version} is newer than this server's {schema.SCHEMA_VERSION}:"
+                " restore it with a newer Kura server",
+            )
+        if version < 1:
+            raise _refuse("not a Kura snapshot (it has no schema version)")
+        try:
+            ((stored_digest,),) = conn.execute(f"SELECT content_sha256 FROM {SNAPSHOT_TABLE}").fetchall()
+        except (sqlite3.Error, ValueError) as exc:
+            raise _refuse("has no content checksum: not a file written by Kura's Snapshot") from exc
+        if stored_digest != _content_digest(conn):
+            raise _refuse("corrupt: its content does not match the checksum written with it")
+        if version < schema.SCHEMA_VERSION:
+            conn.executescript(f"BEGIN;\n{schema.migration_script(version)}\nCOMMIT;")
+        for table, expected in _expected_columns().items():
+            columns = [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
+            if columns != expected:
+                raise _refuse(f"not a Kura snapshot: table {table} has columns {columns}, expected {expected}")
+        counts = {}
+        for table, message_type in _MESSAGE_TYPES.items():
+            count = 0
+            key = "guild_id, id" if table == "members" else "id"
+            for *ids, data in conn.execute(f"SELECT {key}, data FROM {table}"):
+                try:
+                    message_type.FromString(data)
+                except Exception as exc:
+                    name = message_type.DESCRIPTOR.name
+                    raise _refuse(f"corrupt: {table} row {', '.join(map(str, ids))} is not a {name} message") from exc
+                count += 1
+            counts[table] = count
+        return counts
+    except errors.RequestError:
+        raise
+    except Exception as exc:  # sqlite3.DatabaseError, protobuf DecodeError, ...
+        raise _refuse(f"not an intact Kura snapshot: {exc}") from exc
+    finally:
+        conn.close()
 
 
 async def validate_snapshot(path: pathlib.Path) -> dict[str, int]:
     """Check a snapshot file thoroughly and bring it to the current schema; return its counts.
 
     Raises ``InvalidArgument`` for anything that is not an intact Kura snapshot
-    and ``FAILED_PRECONDITION`` for one of a newer schema. Only the file is
+    (not SQLite, cut short, corrupt, another schema, unsealed) and
+    ``FAILED_PRECONDITION`` for one of a newer schema. Only the file is
     touched: the cache itself is not.
     """
-    with path.open("rb") as file:
-        header = file.read(len(SQLITE_HEADER))
-    if header != SQLITE_HEADER:
-        raise errors.InvalidArgument("snapshot", "not a SQLite database file")
-    try:
-        conn = await _connect(path, synchronous="OFF")
-    except sqlite3.Error as exc:
-        raise errors.InvalidArgument("snapshot", f"cannot be opened: {exc}") from exc
-    try:
-        ((check,), *_) = await conn.execute_fetchall("PRAGMA integrity_check")
-        if check != "ok":
-            raise errors.InvalidArgument("snapshot", f"corrupt: {check}")
-        ((app_id,),) = await conn.execute_fetchall("PRAGMA application_id")
-        if app_id != schema.APPLICATION_ID:
-            raise errors.InvalidArgument("snapshot", "not a Kura snapshot (wrong application id)")
-        await migrate(conn)
-        counts = {}
-        for table, message_type in _MESSAGE_TYPES.items():
-            count = 0
-            async with conn.execute(f"SELECT data FROM {table}") as cursor:
-                async for (data,) in cursor:
-                    message_type.FromString(data)
-                    count += 1
-            counts[table] = count
-        return counts
-    except errors.RequestError:
-        raise
-    except Exception as exc:  # sqlite3.DatabaseError, protobuf DecodeError, a missing table, ...
-        raise errors.InvalidArgument("snapshot", f"not an intact Kura snapshot: {exc}") from exc
-    finally:
-        await conn.close()
+    return await asyncio.to_thread(_validate_snapshot, path)
 
 
 @dataclasses.dataclass(slots=True, frozen=True)
