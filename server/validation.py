@@ -1,19 +1,32 @@
 """Check requests at the edge, before anything is queued, naming the first malformed field.
 
 Only what the storage relies on, or what is malformed by any reading, is checked:
-ids positive, required messages present, text within bounds. Everything else is
-stored as sent, so the cache never second-guesses what Discord sends.
+ids positive, required messages present, text within bounds, times and durations
+that a reader can represent. Everything else is stored as sent, so the cache never
+second-guesses what Discord sends.
 """
 
 from __future__ import annotations
 
+import functools
 import typing
+
+from google.protobuf import descriptor, duration_pb2, message
 
 from hikari_kura.server import errors
 from hikari_kura.v1 import cache_service_pb2, channels_pb2, common_pb2, guilds_pb2, members_pb2, roles_pb2
 
 MAX_TEXT: typing.Final = 8192
 """Longest text field accepted, in characters: far above Discord's own limits (4,096 for topics)."""
+MIN_SECONDS: typing.Final = -62_135_596_800
+"""0001-01-01T00:00:00Z in seconds from the epoch: the earliest instant a Timestamp (and a datetime) holds."""
+MAX_SECONDS: typing.Final = 253_402_300_799
+"""9999-12-31T23:59:59Z in seconds from the epoch: the latest instant a Timestamp (and a datetime) holds."""
+MAX_UTC_OFFSET: typing.Final = 86_399
+"""Largest UTC offset in seconds, either way: a time zone is less than a day off UTC."""
+MAX_DURATION_SECONDS: typing.Final = 315_576_000_000
+"""Longest Duration, either way, in seconds (10,000 years), as protobuf defines it."""
+_NANOS: typing.Final = 1_000_000_000
 
 
 def snowflake(value: int, field: str) -> None:
@@ -27,9 +40,88 @@ def _optional_snowflake(message: typing.Any, name: str, path: str) -> None:
         snowflake(getattr(message, name), f"{path}.{name}")
 
 
-def _text(value: str, field: str) -> None:
-    if len(value) > MAX_TEXT:
-        raise errors.InvalidArgument(field, f"must be at most {MAX_TEXT} characters")
+def _texts(value: message.Message, path: str) -> None:
+    """Refuse any text field, at any depth, longer than ``MAX_TEXT`` characters."""
+    if value.ByteSize() <= MAX_TEXT:
+        return  # no text inside can be longer than the whole message
+    for field, content in value.ListFields():
+        name = f"{path}.{field.name}"
+        items = list(enumerate(content)) if field.is_repeated else [(None, content)]
+        for index, item in items:
+            at = name if index is None else f"{name}[{index}]"
+            if field.type == descriptor.FieldDescriptor.TYPE_STRING and len(item) > MAX_TEXT:
+                raise errors.InvalidArgument(at, f"must be at most {MAX_TEXT} characters")
+            if field.type == descriptor.FieldDescriptor.TYPE_MESSAGE:
+                _texts(item, at)
+
+
+_Problem: typing.TypeAlias = "tuple[str, str] | None"
+"""A malformed field below a message, as (its path relative to the message, why), or None."""
+
+
+def _datetime_problem(value: common_pb2.DateTime) -> _Problem:
+    instant = value.instant
+    seconds, offset = instant.seconds, value.utc_offset_seconds
+    if not 0 <= instant.nanos < _NANOS:
+        return ".instant.nanos", f"must be at least 0 and below {_NANOS}"
+    if not MIN_SECONDS <= seconds <= MAX_SECONDS:
+        return ".instant", "must be between 0001-01-01 and 9999-12-31"
+    if not -MAX_UTC_OFFSET <= offset <= MAX_UTC_OFFSET:
+        return ".utc_offset_seconds", f"must be between -{MAX_UTC_OFFSET} and {MAX_UTC_OFFSET} (less than a day)"
+    if not MIN_SECONDS <= seconds + offset <= MAX_SECONDS:
+        return "", "local time must be between 0001-01-01 and 9999-12-31"
+    return None
+
+
+def _duration_problem(value: duration_pb2.Duration) -> _Problem:
+    seconds, nanos = value.seconds, value.nanos
+    if not -MAX_DURATION_SECONDS <= seconds <= MAX_DURATION_SECONDS:
+        return ".seconds", f"must be between -{MAX_DURATION_SECONDS} and {MAX_DURATION_SECONDS}"
+    if not -_NANOS < nanos < _NANOS or (seconds < 0 < nanos) or (nanos < 0 < seconds):
+        return ".nanos", "must be below one second and of the same sign as seconds"
+    return None
+
+
+@functools.cache
+def _time_fields(
+    message_type: descriptor.Descriptor,
+) -> tuple[tuple[str, typing.Callable[[typing.Any], _Problem], bool], ...]:
+    """Return ``(name, check, repeated)`` of the fields that hold, at any depth, a DateTime or a Duration."""
+    found: list[tuple[str, typing.Callable[[typing.Any], _Problem], bool]] = []
+    for field in message_type.fields:
+        sub = field.message_type
+        if sub is None:
+            continue
+        if sub.full_name == common_pb2.DateTime.DESCRIPTOR.full_name:
+            found.append((field.name, _datetime_problem, field.is_repeated))
+        elif sub.full_name == duration_pb2.Duration.DESCRIPTOR.full_name:
+            found.append((field.name, _duration_problem, field.is_repeated))
+        elif _time_fields(sub):
+            found.append((field.name, _time_problem, field.is_repeated))
+    return tuple(found)
+
+
+def _time_problem(value: message.Message) -> _Problem:
+    """Return the first time or duration, at any depth, that readers cannot represent."""
+    for name, check, repeated in _time_fields(value.DESCRIPTOR):
+        if repeated:
+            for index, item in enumerate(getattr(value, name)):
+                problem = check(item)
+                if problem is not None:
+                    return f".{name}[{index}]{problem[0]}", problem[1]
+        elif value.HasField(name):
+            problem = check(getattr(value, name))
+            if problem is not None:
+                return f".{name}{problem[0]}", problem[1]
+    return None
+
+
+def _contents(value: message.Message, path: str) -> None:
+    """Refuse oversized text and unrepresentable times or durations anywhere in the message."""
+    _texts(value, path)
+    problem = _time_problem(value)
+    if problem is not None:
+        raise errors.InvalidArgument(f"{path}{problem[0]}", problem[1])
 
 
 def _required(message: typing.Any, name: str, path: str) -> None:
@@ -46,8 +138,6 @@ def guild(message: guilds_pb2.Guild, path: str) -> None:
     """Refuse a malformed guild."""
     snowflake(message.id, f"{path}.id")
     snowflake(message.owner_id, f"{path}.owner_id")
-    _text(message.name, f"{path}.name")
-    _text(message.description, f"{path}.description")
     for name in (
         "application_id",
         "afk_channel_id",
@@ -57,6 +147,7 @@ def guild(message: guilds_pb2.Guild, path: str) -> None:
         "widget_channel_id",
     ):
         _optional_snowflake(message, name, path)
+    _contents(message, path)
 
 
 def channel(message: channels_pb2.GuildChannel, path: str) -> None:
@@ -65,7 +156,6 @@ def channel(message: channels_pb2.GuildChannel, path: str) -> None:
     snowflake(message.guild_id, f"{path}.guild_id")
     _optional_snowflake(message, "parent_id", path)
     _optional_snowflake(message, "application_id", path)
-    _text(message.name, f"{path}.name")
     kind = message.WhichOneof("kind")
     if kind is None:
         raise errors.InvalidArgument(
@@ -74,13 +164,27 @@ def channel(message: channels_pb2.GuildChannel, path: str) -> None:
             "forum, media, news_thread, public_thread, private_thread",
         )
     _overwrites(message.permission_overwrites, path)
+    fields = getattr(message, kind)
+    at = f"{path}.{kind}"
     if kind.endswith("_thread"):
-        thread = getattr(message, kind)
         _required(message, "parent_id", path)
-        snowflake(thread.owner_id, f"{path}.{kind}.owner_id")
-        _required(thread, "metadata", f"{path}.{kind}")
-    elif kind in ("text", "news", "forum", "media"):
-        _text(getattr(message, kind).topic, f"{path}.{kind}.topic")
+        snowflake(fields.owner_id, f"{at}.owner_id")
+        _required(fields, "metadata", at)
+        _optional_snowflake(fields, "last_message_id", at)
+        if fields.HasField("member"):
+            snowflake(fields.member.thread_id, f"{at}.member.thread_id")
+            snowflake(fields.member.user_id, f"{at}.member.user_id")
+        for index, tag_id in enumerate(fields.applied_tag_ids):
+            snowflake(tag_id, f"{at}.applied_tag_ids[{index}]")
+    elif kind in ("text", "news", "voice", "stage"):
+        _optional_snowflake(fields, "last_message_id", at)
+    elif kind in ("forum", "media"):
+        _optional_snowflake(fields, "last_thread_id", at)
+        _optional_snowflake(fields, "default_reaction_emoji_id", at)
+        for index, tag in enumerate(fields.available_tags):
+            snowflake(tag.id, f"{at}.available_tags[{index}].id")
+            _optional_snowflake(tag, "emoji_id", f"{at}.available_tags[{index}]")
+    _contents(message, path)
 
 
 def member(message: members_pb2.Member, path: str) -> None:
@@ -88,25 +192,28 @@ def member(message: members_pb2.Member, path: str) -> None:
     snowflake(message.guild_id, f"{path}.guild_id")
     _required(message, "user", path)
     snowflake(message.user.id, f"{path}.user.id")
-    _text(message.user.username, f"{path}.user.username")
-    _text(message.nickname, f"{path}.nickname")
+    if message.user.HasField("primary_guild"):
+        _optional_snowflake(message.user.primary_guild, "identity_guild_id", f"{path}.user.primary_guild")
     for index, role_id in enumerate(message.role_ids):
         snowflake(role_id, f"{path}.role_ids[{index}]")
+    _contents(message, path)
 
 
 def role(message: roles_pb2.Role, path: str) -> None:
     """Refuse a malformed role."""
     snowflake(message.id, f"{path}.id")
     snowflake(message.guild_id, f"{path}.guild_id")
-    _text(message.name, f"{path}.name")
     for name in ("bot_id", "integration_id", "subscription_listing_id"):
         _optional_snowflake(message, name, path)
+    _contents(message, path)
 
 
 def prune(message: cache_service_pb2.PruneRequest) -> None:
     """Refuse a prune whose shard scope is inconsistent."""
-    if message.HasField("shard_id") != message.HasField("shard_count"):
-        raise errors.InvalidArgument("shard_id", "shard_id and shard_count go together")
+    if message.HasField("shard_id") and not message.HasField("shard_count"):
+        raise errors.InvalidArgument("shard_count", "is required when shard_id is set")
+    if message.HasField("shard_count") and not message.HasField("shard_id"):
+        raise errors.InvalidArgument("shard_id", "is required when shard_count is set")
     if message.HasField("shard_count"):
         if message.shard_count <= 0:
             raise errors.InvalidArgument("shard_count", "must be positive")
