@@ -56,14 +56,22 @@ class Plan:
     where: list[str]
     params: list[object]
     key_columns: tuple[str, ...]
+    pinned: frozenset[str] = frozenset()
+    """Key columns an equality filter fixes: every row of the query has the same value there."""
 
     def page_sql(self, after: tuple[object, ...] | None) -> tuple[str, list[object]]:
         """Return the SQL and parameters of the page that follows key ``after``."""
         where = list(self.where)
         params = list(self.params)
         if after is not None:
-            where.append(f"({', '.join(self.key_columns)}) > ({', '.join('?' * len(after))})")
-            params.extend(after)
+            # Leave out the key columns a filter pins: the rest orders the rows the same, and
+            # SQLite then ranges the index from ``after`` (``guild_id = ? AND id > ?``) instead of
+            # walking every row of the pinned prefix up to it on every page.
+            # With every key column pinned there is one row at most: keep the whole key then.
+            key = list(zip(self.key_columns, after, strict=True))
+            free = [(column, value) for column, value in key if column not in self.pinned] or key
+            where.append(f"({', '.join(column for column, _ in free)}) > ({', '.join('?' * len(free))})")
+            params.extend(value for _, value in free)
         sql = self.select
         if where:
             sql += " WHERE " + " AND ".join(where)
@@ -87,6 +95,7 @@ def plan(table: Table, query: message.Message | None) -> Plan:
             if field.name in table.id_filters:
                 validation.snowflake(typing.cast(int, value), f"query.{field.name}")
             filters.append((field.name, _column_value(field.name, value)))
+    names = {name for name, _ in filters}
     role_id = next((value for name, value in filters if name == "role_id"), None)
     if table is MEMBERS and role_id is not None:
         # Members holding a role: walk the role index in key order and join each member.
@@ -94,16 +103,20 @@ def plan(table: Table, query: message.Message | None) -> Plan:
             "SELECT m.guild_id, m.id, m.data FROM member_roles r"
             " JOIN members m ON m.guild_id = r.guild_id AND m.id = r.user_id"
         )
+        # Key filters go on the role index's own columns, so one index range serves them.
+        role_columns = {"guild_id": "r.guild_id", "id": "r.user_id"}
         where = ["r.role_id = ?"]
         params: list[object] = [role_id]
         for name, value in filters:
             if name != "role_id":
-                where.append(f"m.{name} = ?")
+                where.append(f"{role_columns.get(name, 'm.' + name)} = ?")
                 params.append(value)
-        return Plan(table, select, where, params, ("r.guild_id", "r.user_id"))
+        pinned = frozenset(column for name, column in role_columns.items() if name in names)
+        return Plan(table, select, where, params, ("r.guild_id", "r.user_id"), pinned)
     key = ", ".join(table.key)
     where = [f"{name} = ?" for name, _ in filters]
-    return Plan(table, f"SELECT {key}, data FROM {table.name}", where, [v for _, v in filters], table.key)
+    pinned = frozenset(column for column in table.key if column in names)
+    return Plan(table, f"SELECT {key}, data FROM {table.name}", where, [v for _, v in filters], table.key, pinned)
 
 
 class Reader(typing.Protocol):
