@@ -40,12 +40,14 @@ COPY --from=builder /opt/kura /opt/kura
 ENV PATH=/opt/kura/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     KURA_ADDRESS=[::]:50051 \
-    KURA_DATABASE=/data/kura.sqlite3
+    KURA_DATABASE=/data/kura.sqlite3 \
+    KURA_METRICS_ADDRESS=0.0.0.0:9464
 
 VOLUME ["/data"]
 WORKDIR /data
 USER 10001:10001
-EXPOSE 50051
+# gRPC, and Prometheus metrics at /metrics.
+EXPOSE 50051 9464
 
 # Asks the standard grpc.health.v1 service; exits 0 only while it reports SERVING.
 HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=3 \

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import collections.abc
 import dataclasses
 import logging
 import pathlib
 import signal
-import typing
 
 import grpc
-from google.protobuf import descriptor, descriptor_pb2, descriptor_pool
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection, reflection_pb2
 
-from hikari_kura.server import service, sessions, store, writer
-from hikari_kura.v1 import cache_service_pb2
+from hikari_kura.server import metrics, service, sessions, store, writer
+from hikari_kura.server import reflection as reflection_service
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -33,56 +29,8 @@ class Config:
     max_message_bytes: int = 64 * 1024 * 1024
     max_bulk_items: int = 2_000_000
     shutdown_grace_seconds: float = 10.0
-
-
-def _spell_json_names(
-    messages: collections.abc.Iterable[descriptor_pb2.DescriptorProto],
-    descriptors: collections.abc.Mapping[str, descriptor.Descriptor],
-) -> None:
-    for message in messages:
-        known = descriptors[message.name]
-        for field in message.field:
-            field.json_name = known.fields_by_name[field.name].json_name
-        _spell_json_names(message.nested_type, known.nested_types_by_name)
-
-
-class _ReflectionPool:
-    """The descriptors reflection serves, as grpcurl needs them.
-
-    grpcio-reflection serves the generated modules' descriptors, which leave out each field's
-    JSON name: grpcurl 1.8 then prints snake_case keys, where it prints lowerCamelCase given the
-    .proto files. Its default pool also cannot find a method by name, so ``grpcurl describe
-    hikari_kura.v1.CacheService.UpsertRoles`` fails (grpc/grpc#34743). This pool holds copies
-    of the served files with every JSON name spelled out, and finds a method's file.
-    """
-
-    def __init__(self, roots: collections.abc.Iterable[descriptor.FileDescriptor]) -> None:
-        self._pool = descriptor_pool.DescriptorPool()
-        self._added: set[str] = set()
-        for root in roots:
-            self._add(root)
-
-    def _add(self, file: descriptor.FileDescriptor) -> None:
-        if file.name in self._added:
-            return
-        for dependency in file.dependencies:
-            self._add(dependency)
-        proto = descriptor_pb2.FileDescriptorProto()
-        file.CopyToProto(proto)
-        _spell_json_names(proto.message_type, file.message_types_by_name)
-        self._pool.AddSerializedFile(proto.SerializeToString())
-        self._added.add(file.name)
-
-    def FindFileContainingSymbol(self, symbol: str) -> descriptor.FileDescriptor:
-        """Return the file that defines ``symbol``, a method's name included."""
-        try:
-            return self._pool.FindFileContainingSymbol(symbol)
-        except KeyError:
-            # Raises KeyError again for an unknown symbol, which reflection answers with NOT_FOUND.
-            return self._pool.FindMethodByName(symbol).containing_service.file
-
-    def __getattr__(self, name: str) -> typing.Any:
-        return getattr(self._pool, name)
+    metrics_address: str | None = None
+    """``host:port`` to serve Prometheus metrics on; None serves none."""
 
 
 class Server:
@@ -94,18 +42,23 @@ class Server:
         self._grpc: grpc.aio.Server | None = None
         self._store: store.Store | None = None
         self._writer: writer.Writer | None = None
+        self._cache: service.CacheService | None = None
         self._health = health.aio.HealthServicer()
+        self.metrics = metrics.Metrics(config.database)
+        self.metrics_port: int | None = None
 
     async def start(self) -> None:
         """Open the database, start the writer and begin serving; ``port`` is then the bound port."""
         config = self.config
         self._store = await store.Store.open(config.database, readers=config.readers, synchronous=config.synchronous)
         await sessions.Sessions.close_stale(self._store.writer_conn)
-        self._writer = writer.Writer(self._store.writer_conn)
+        self._writer = writer.Writer(self._store.writer_conn, on_commit=self.metrics.observe_commit)
         self._writer.start()
-        cache = service.CacheService(
-            self._store, self._writer, sessions.Sessions(self._writer), max_bulk_items=config.max_bulk_items
-        )
+        open_sessions = sessions.Sessions(self._writer)
+        self.metrics.write_queue_depth.set_function(lambda: self._writer.queue_depth if self._writer else 0)
+        self.metrics.open_sessions.set_function(lambda: len(open_sessions))
+        cache = service.CacheService(self._store, self._writer, open_sessions, max_bulk_items=config.max_bulk_items)
+        self._cache = cache
         server = grpc.aio.server(
             options=[
                 ("grpc.max_receive_message_length", config.max_message_bytes),
@@ -113,23 +66,17 @@ class Server:
                 ("grpc.so_reuseport", 0),
             ]
         )
-        server.add_generic_rpc_handlers((service.handler(cache),))
+        server.add_generic_rpc_handlers((service.handler(cache, self.metrics),))
         health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
         if config.reflection:
-            names = (
-                cache_service_pb2.DESCRIPTOR.services_by_name["CacheService"].full_name,
-                health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
-                reflection.SERVICE_NAME,
-            )
-            files = (cache_service_pb2.DESCRIPTOR, health_pb2.DESCRIPTOR, reflection_pb2.DESCRIPTOR)
-            # Reflection only looks descriptors up; _ReflectionPool answers every lookup it makes.
-            pool = typing.cast(descriptor_pool.DescriptorPool, _ReflectionPool(files))
-            reflection.enable_server_reflection(names, server, pool=pool)
+            reflection_service.enable(server)
         self.port = server.add_insecure_port(config.address)
         if self.port == 0:
             raise OSError(f"cannot listen on {config.address}")
         await server.start()
         self._grpc = server
+        if config.metrics_address:
+            self.metrics_port = self.metrics.serve(config.metrics_address)
         await self._set_health(health_pb2.HealthCheckResponse.SERVING)
         _LOGGER.info("serving address=%s port=%d database=%s", config.address, self.port, config.database)
 
@@ -143,6 +90,8 @@ class Server:
         if self._grpc is not None:
             await self._health.enter_graceful_shutdown()
             _LOGGER.info("shutting down grace_seconds=%.1f", grace)
+            if self._cache is not None:
+                self._cache.drain()
             await self._grpc.stop(grace)
             self._grpc = None
         if self._writer is not None:
@@ -151,6 +100,7 @@ class Server:
         if self._store is not None:
             await self._store.close()
             self._store = None
+        self.metrics.close()
         _LOGGER.info("stopped")
 
     async def serve(self) -> None:

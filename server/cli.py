@@ -1,4 +1,4 @@
-"""The ``kura`` command: ``kura serve`` runs the server, ``kura health`` asks one whether it serves.
+"""The ``kura`` command: ``serve`` runs the server; ``health``, ``stats``, ``snapshot`` and ``restore`` talk to one.
 
 Every ``serve`` flag has a ``KURA_*`` environment variable; a flag given on the
 command line wins. A bad value exits with status 2 before anything starts.
@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import pathlib
 import sys
 import typing
 
-import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
-
-from hikari_kura.server import app, store
+from hikari_kura.server import admin, app, logs, store
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -99,32 +97,66 @@ def _parser() -> argparse.ArgumentParser:
         help="seconds running calls get to finish on SIGTERM (env KURA_SHUTDOWN_GRACE, default %(default)s)",
     )
     serve.add_argument(
+        "--metrics-address",
+        default=_env("METRICS_ADDRESS", ""),
+        help="host:port to serve Prometheus metrics on at /metrics, e.g. 127.0.0.1:9464; empty serves none "
+        "(env KURA_METRICS_ADDRESS, default none)",
+    )
+    serve.add_argument(
         "--log-level",
         default=_env("LOG_LEVEL", "INFO"),
         type=str.upper,
         choices=("DEBUG", "INFO", "WARNING", "ERROR"),
         help="log level (env KURA_LOG_LEVEL, default %(default)s)",
     )
-
-    check = commands.add_parser(
-        "health", help="exit 0 if a server reports SERVING", description="Ask a server's gRPC health service."
+    serve.add_argument(
+        "--log-format",
+        default=_env("LOG_FORMAT", "text"),
+        type=str.lower,
+        choices=("text", "json"),
+        help="text lines for people or JSON lines for log collectors (env KURA_LOG_FORMAT, default %(default)s)",
     )
-    check.add_argument("--target", default=_env("TARGET", "127.0.0.1:50051"), help="server address (env KURA_TARGET)")
+
+    def client_command(name: str, help_text: str) -> argparse.ArgumentParser:
+        command = commands.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".")
+        command.add_argument(
+            "--target", default=_env("TARGET", "127.0.0.1:50051"), help="server address (env KURA_TARGET)"
+        )
+        return command
+
+    check = client_command("health", "exit 0 if a server reports SERVING")
     check.add_argument("--timeout", type=float, default=3.0, help="seconds to wait for an answer")
+    report = client_command("stats", "print a server's stats as JSON")
+    report.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for an answer")
+    take = client_command("snapshot", "save a consistent copy of the whole cache to a file")
+    take.add_argument("file", type=pathlib.Path, help="where to write the snapshot (replaced when complete)")
+    give = client_command("restore", "replace the whole cache with a snapshot file, atomically")
+    give.add_argument("file", type=pathlib.Path, help="the snapshot to restore")
     return parser
 
 
-async def _health(target: str, deadline: float) -> bool:
-    async with grpc.aio.insecure_channel(target) as channel:
-        stub = health_pb2_grpc.HealthStub(channel)
-        try:
-            response = await stub.Check(health_pb2.HealthCheckRequest(), timeout=deadline)
-        except grpc.aio.AioRpcError as exc:
-            sys.stderr.write(f"{target}: {exc.code().name}: {exc.details()}\n")
-            return False
-    status = health_pb2.HealthCheckResponse.ServingStatus.Name(response.status)
-    sys.stdout.write(f"{target}: {status}\n")
-    return bool(response.status == health_pb2.HealthCheckResponse.SERVING)
+def _client_command(args: argparse.Namespace) -> int:
+    """Run one of the commands that talk to a running server; print what it says."""
+    try:
+        if args.command == "health":
+            status = admin.run(admin.health(args.target, args.timeout))
+            sys.stdout.write(f"{args.target}: {status}\n")
+            return 0 if status == "SERVING" else 1
+        if args.command == "stats":
+            sys.stdout.write(json.dumps(admin.run(admin.stats(args.target, args.timeout)), indent=2) + "\n")
+        elif args.command == "snapshot":
+            size = admin.run(admin.snapshot(args.target, args.file))
+            sys.stdout.write(f"snapshot of {args.target} written to {args.file} ({size:,} bytes)\n")
+        elif args.command == "restore":
+            restored = admin.run(admin.restore(args.target, args.file))
+            sys.stdout.write(
+                f"restored {args.file} into {args.target}: {restored.guilds} guilds, {restored.channels} channels, "
+                f"{restored.members} members, {restored.roles} roles\n"
+            )
+    except admin.CommandError as exc:
+        sys.stderr.write(f"kura {args.command}: {exc}\n")
+        return 1
+    return 0
 
 
 def main(argv: typing.Sequence[str] | None = None) -> int:
@@ -133,9 +165,9 @@ def main(argv: typing.Sequence[str] | None = None) -> int:
     # argparse runs string defaults (the KURA_* values) through each option's type too,
     # so a bad environment value exits with status 2 just like a bad flag.
     args = parser.parse_args(argv)
-    if args.command == "health":
-        return 0 if asyncio.run(_health(args.target, args.timeout)) else 1
-    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command != "serve":
+        return _client_command(args)
+    logs.configure(args.log_level, args.log_format)
     config = app.Config(
         address=args.address,
         database=args.database,
@@ -145,6 +177,7 @@ def main(argv: typing.Sequence[str] | None = None) -> int:
         max_message_bytes=args.max_message_bytes,
         max_bulk_items=args.max_bulk_items,
         shutdown_grace_seconds=args.shutdown_grace,
+        metrics_address=args.metrics_address or None,
     )
     try:
         asyncio.run(app.Server(config).serve())

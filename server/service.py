@@ -10,13 +10,27 @@ from __future__ import annotations
 import asyncio
 import collections.abc
 import contextlib
+import importlib.metadata
 import logging
 import sqlite3
+import time
 import typing
 
 import grpc
 
-from hikari_kura.server import errors, reads, rows, store, validation, wire, write_session, writer, writes
+from hikari_kura.server import (
+    errors,
+    metrics,
+    reads,
+    rows,
+    schema,
+    store,
+    validation,
+    wire,
+    write_session,
+    writer,
+    writes,
+)
 from hikari_kura.server import sessions as sessions_
 from hikari_kura.v1 import cache_service_pb2 as pb
 from hikari_kura.v1 import members_pb2
@@ -26,6 +40,7 @@ _LOGGER = logging.getLogger(__name__)
 SERVICE_NAME: typing.Final = "hikari_kura.v1.CacheService"
 SNAPSHOT_CHUNK: typing.Final = 1 << 20
 _CLEAR_TABLES: typing.Final = ("channels", "guilds", "members", "roles")
+_VERSION: typing.Final = importlib.metadata.version("hikari-kura")
 
 
 def strip_role(data: bytes, role_id: int) -> bytes:
@@ -48,6 +63,9 @@ class CacheService:
         *,
         max_bulk_items: int = 2_000_000,
     ) -> None:
+        self._started = time.monotonic()
+        self._open_streams: set[write_session.WriteSession] = set()
+        self._closing = False
         self._store = db
         self._writer = write_queue
         self._sessions = sessions
@@ -202,17 +220,27 @@ class CacheService:
         receiver = asyncio.get_running_loop().create_task(
             session.run(request_iterator), name=f"kura-session-{session_id}"
         )
+        self._open_streams.add(session)
         try:
             await context.write(pb.WriteResponse(session_opened=pb.SessionOpened(session_id=session_id)))
             await self._send(context, outbox)
             await receiver
+            if self._closing:
+                raise errors.Unavailable()
         except errors.RequestError as exc:
             await context.abort(exc.code, exc.message)
         finally:
+            self._open_streams.discard(session)
             receiver.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await receiver
             await self._sessions.close(session_id)
+
+    def drain(self) -> None:
+        """Begin shutdown: every write stream stops reading, reports what it queued, then ends UNAVAILABLE."""
+        self._closing = True
+        for session in list(self._open_streams):
+            session.drain()
 
     async def _send(self, context: grpc.aio.ServicerContext, outbox: write_session.Outbox) -> None:
         """Write outbox events to the stream, folding runs of commits into the latest one."""
@@ -323,27 +351,54 @@ class CacheService:
             store.remove_database_files(path)
         raise AssertionError("unreachable: abort raises")
 
+    # -- stats ---------------------------------------------------------------------------------
+
+    async def GetStats(self, request: pb.GetStatsRequest, context: grpc.aio.ServicerContext) -> pb.GetStatsResponse:
+        """Report what the cache holds and how the server is doing."""
+        counts = await self._store.counts()
+        response = pb.GetStatsResponse(
+            guilds=counts["guilds"],
+            channels=counts["channels"],
+            members=counts["members"],
+            roles=counts["roles"],
+            database_bytes=metrics.database_bytes(self._store.path),
+            open_sessions=len(self._sessions),
+            write_queue_depth=self._writer.queue_depth,
+            transactions=self._writer.stats.transactions,
+            schema_version=schema.SCHEMA_VERSION,
+            server_version=_VERSION,
+        )
+        response.uptime.FromNanoseconds(int((time.monotonic() - self._started) * 1e9))
+        return response
+
 
 def _identity(data: bytes) -> bytes:
     return data
 
 
-def handler(service: CacheService) -> grpc.GenericRpcHandler:
-    """Return the generic handler of the service; streams of stored bytes skip re-serialisation."""
+def handler(service: CacheService, meter: metrics.Metrics) -> grpc.GenericRpcHandler:
+    """Return the generic handler of the service, every method counted and timed.
+
+    Streams of stored bytes skip re-serialisation: their handlers yield wire bytes.
+    """
 
     def unary(method: typing.Any, request: typing.Any, response: typing.Any) -> grpc.RpcMethodHandler:
         return grpc.unary_unary_rpc_method_handler(
-            method, request_deserializer=request.FromString, response_serializer=response.SerializeToString
+            meter.instrument(method.__name__, method, streams_responses=False),
+            request_deserializer=request.FromString,
+            response_serializer=response.SerializeToString,
         )
 
     def raw_stream(method: typing.Any, request: typing.Any) -> grpc.RpcMethodHandler:
         return grpc.unary_stream_rpc_method_handler(
-            method, request_deserializer=request.FromString, response_serializer=_identity
+            meter.instrument(method.__name__, method, streams_responses=True),
+            request_deserializer=request.FromString,
+            response_serializer=_identity,
         )
 
     handlers = {
         "Write": grpc.stream_stream_rpc_method_handler(
-            service.Write,
+            meter.instrument("Write", service.Write, streams_responses=False),
             request_deserializer=pb.WriteRequest.FromString,
             response_serializer=pb.WriteResponse.SerializeToString,
         ),
@@ -362,14 +417,15 @@ def handler(service: CacheService) -> grpc.GenericRpcHandler:
         "IterMembers": raw_stream(service.IterMembers, pb.IterMembersRequest),
         "IterRoles": raw_stream(service.IterRoles, pb.IterRolesRequest),
         "Snapshot": grpc.unary_stream_rpc_method_handler(
-            service.Snapshot,
+            meter.instrument("Snapshot", service.Snapshot, streams_responses=True),
             request_deserializer=pb.SnapshotRequest.FromString,
             response_serializer=pb.SnapshotResponse.SerializeToString,
         ),
         "Restore": grpc.stream_unary_rpc_method_handler(
-            service.Restore,
+            meter.instrument("Restore", service.Restore, streams_responses=False),
             request_deserializer=pb.RestoreRequest.FromString,
             response_serializer=pb.RestoreResponse.SerializeToString,
         ),
+        "GetStats": unary(service.GetStats, pb.GetStatsRequest, pb.GetStatsResponse),
     }
     return grpc.method_handlers_generic_handler(SERVICE_NAME, handlers)

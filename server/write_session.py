@@ -54,13 +54,20 @@ class WriteSession:
         self._bulk: tuple[int, writes.Upsert] | None = None
         self._bulk_items = 0
         self._in_flight: set[asyncio.Future[object]] = set()
+        self._task: asyncio.Task[None] | None = None
+        self._draining = False
 
     async def run(self, requests: collections.abc.AsyncIterator[pb.WriteRequest]) -> None:
-        """Consume the stream until the client half-closes, then wait for every queued write."""
+        """Consume the stream until the client half-closes (or ``drain``), then wait for every queued write."""
+        self._task = asyncio.current_task()
         try:
-            async for request in requests:
-                for op in request.ops:
-                    await self._accept(op)
+            try:
+                async for request in requests:
+                    for op in request.ops:
+                        await self._accept(op)
+            except asyncio.CancelledError:
+                if not self._draining:
+                    raise
             if self._bulk is not None:
                 self._outbox.put_nowait(
                     _failure(
@@ -73,6 +80,12 @@ class WriteSession:
             await asyncio.sleep(0)  # let the last done-callbacks report before the end marker
         finally:
             self._outbox.put_nowait(None)
+
+    def drain(self) -> None:
+        """Stop reading new writes; those already queued still commit and are reported (server shutdown)."""
+        self._draining = True
+        if self._task is not None:
+            self._task.cancel()
 
     async def _accept(self, op: pb.WriteOp) -> None:
         seq = op.seq

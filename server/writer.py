@@ -54,8 +54,10 @@ class Writer:
         *,
         max_queued: int = 10_000,
         max_group_rows: int = 50_000,
+        on_commit: typing.Callable[[int], None] | None = None,
     ) -> None:
         self._conn = conn
+        self._on_commit = on_commit
         self._queue: asyncio.Queue[_Pending | None] = asyncio.Queue(max_queued)
         self._max_group_rows = max_group_rows
         self._task: asyncio.Task[None] | None = None
@@ -140,6 +142,8 @@ class Writer:
         self.stats.transactions += 1
         self.stats.operations += len(batch)
         self.stats.last_group_size = len(batch)
+        if self._on_commit is not None:
+            self._on_commit(len(batch))
         for pending, result in zip(batch, results, strict=True):
             if not pending.future.done():
                 pending.future.set_result(result)

@@ -1,3 +1,6 @@
+import datetime
+
+from google.protobuf import duration_pb2 as _duration_pb2
 from hikari_kura.v1 import channels_pb2 as _channels_pb2
 from hikari_kura.v1 import guilds_pb2 as _guilds_pb2
 from hikari_kura.v1 import members_pb2 as _members_pb2
@@ -282,3 +285,33 @@ class RestoreResponse(_message.Message):
     members: int
     roles: int
     def __init__(self, guilds: _Optional[int] = ..., channels: _Optional[int] = ..., members: _Optional[int] = ..., roles: _Optional[int] = ...) -> None: ...
+
+class GetStatsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetStatsResponse(_message.Message):
+    __slots__ = ("guilds", "channels", "members", "roles", "database_bytes", "open_sessions", "write_queue_depth", "transactions", "uptime", "schema_version", "server_version")
+    GUILDS_FIELD_NUMBER: _ClassVar[int]
+    CHANNELS_FIELD_NUMBER: _ClassVar[int]
+    MEMBERS_FIELD_NUMBER: _ClassVar[int]
+    ROLES_FIELD_NUMBER: _ClassVar[int]
+    DATABASE_BYTES_FIELD_NUMBER: _ClassVar[int]
+    OPEN_SESSIONS_FIELD_NUMBER: _ClassVar[int]
+    WRITE_QUEUE_DEPTH_FIELD_NUMBER: _ClassVar[int]
+    TRANSACTIONS_FIELD_NUMBER: _ClassVar[int]
+    UPTIME_FIELD_NUMBER: _ClassVar[int]
+    SCHEMA_VERSION_FIELD_NUMBER: _ClassVar[int]
+    SERVER_VERSION_FIELD_NUMBER: _ClassVar[int]
+    guilds: int
+    channels: int
+    members: int
+    roles: int
+    database_bytes: int
+    open_sessions: int
+    write_queue_depth: int
+    transactions: int
+    uptime: _duration_pb2.Duration
+    schema_version: int
+    server_version: str
+    def __init__(self, guilds: _Optional[int] = ..., channels: _Optional[int] = ..., members: _Optional[int] = ..., roles: _Optional[int] = ..., database_bytes: _Optional[int] = ..., open_sessions: _Optional[int] = ..., write_queue_depth: _Optional[int] = ..., transactions: _Optional[int] = ..., uptime: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., schema_version: _Optional[int] = ..., server_version: _Optional[str] = ...) -> None: ...

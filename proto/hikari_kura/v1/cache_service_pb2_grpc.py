@@ -124,6 +124,11 @@ class CacheServiceStub:
                 request_serializer=hikari__kura_dot_v1_dot_cache__service__pb2.RestoreRequest.SerializeToString,
                 response_deserializer=hikari__kura_dot_v1_dot_cache__service__pb2.RestoreResponse.FromString,
                 _registered_method=True)
+        self.GetStats = channel.unary_unary(
+                '/hikari_kura.v1.CacheService/GetStats',
+                request_serializer=hikari__kura_dot_v1_dot_cache__service__pb2.GetStatsRequest.SerializeToString,
+                response_deserializer=hikari__kura_dot_v1_dot_cache__service__pb2.GetStatsResponse.FromString,
+                _registered_method=True)
 
 
 class CacheServiceServicer:
@@ -272,6 +277,14 @@ class CacheServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetStats(self, request, context):
+        """Reports what the cache holds and how the server is doing: objects per
+        kind, database size, open sessions, the writer's queue, uptime.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CacheServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -359,6 +372,11 @@ def add_CacheServiceServicer_to_server(servicer, server):
                     servicer.Restore,
                     request_deserializer=hikari__kura_dot_v1_dot_cache__service__pb2.RestoreRequest.FromString,
                     response_serializer=hikari__kura_dot_v1_dot_cache__service__pb2.RestoreResponse.SerializeToString,
+            ),
+            'GetStats': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetStats,
+                    request_deserializer=hikari__kura_dot_v1_dot_cache__service__pb2.GetStatsRequest.FromString,
+                    response_serializer=hikari__kura_dot_v1_dot_cache__service__pb2.GetStatsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -825,6 +843,33 @@ class CacheService:
             '/hikari_kura.v1.CacheService/Restore',
             hikari__kura_dot_v1_dot_cache__service__pb2.RestoreRequest.SerializeToString,
             hikari__kura_dot_v1_dot_cache__service__pb2.RestoreResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetStats(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/hikari_kura.v1.CacheService/GetStats',
+            hikari__kura_dot_v1_dot_cache__service__pb2.GetStatsRequest.SerializeToString,
+            hikari__kura_dot_v1_dot_cache__service__pb2.GetStatsResponse.FromString,
             options,
             channel_credentials,
             insecure,

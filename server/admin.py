@@ -1,0 +1,131 @@
+"""Operator commands over gRPC: ``kura snapshot``, ``kura restore``, ``kura stats``, ``kura health``.
+
+They speak the wire contract directly (no hikari), stream files in chunks and
+report progress on standard error so a large snapshot is visibly moving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections.abc
+import os
+import pathlib
+import sys
+import typing
+
+import grpc
+from google.protobuf import json_format
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from hikari_kura.v1 import cache_service_pb2 as pb
+from hikari_kura.v1 import cache_service_pb2_grpc
+
+CHUNK: typing.Final = 1 << 20
+_MAX_MESSAGE_BYTES: typing.Final = 64 * 1024 * 1024
+
+
+class CommandError(Exception):
+    """A command failed; the message says why, for the operator."""
+
+
+def _channel(target: str) -> grpc.aio.Channel:
+    return grpc.aio.insecure_channel(
+        target,
+        options=[
+            ("grpc.max_receive_message_length", _MAX_MESSAGE_BYTES),
+            ("grpc.max_send_message_length", _MAX_MESSAGE_BYTES),
+        ],
+    )
+
+
+def _error(target: str, exc: grpc.aio.AioRpcError) -> CommandError:
+    return CommandError(f"{target}: {exc.code().name}: {exc.details()}")
+
+
+class Progress:
+    """Report bytes moved on standard error, every 10% of a known total or every 64 MiB."""
+
+    def __init__(self, verb: str, total: int | None) -> None:
+        self._verb = verb
+        self._total = total
+        self._done = 0
+        self._next = 0
+
+    def advance(self, count: int) -> None:
+        """Count ``count`` more bytes and report if a step was passed."""
+        self._done += count
+        step = max(self._total // 10, 1) if self._total else 64 * CHUNK
+        if self._done >= self._next:
+            self._next = self._done + step
+            share = f" ({100 * self._done // self._total}%)" if self._total else ""
+            sys.stderr.write(f"{self._verb} {self._done:,} of {self._total or '?':,} bytes{share}\n")
+
+
+async def snapshot(target: str, path: pathlib.Path) -> int:
+    """Stream a snapshot of the server's cache into ``path`` (complete or not at all); return its bytes."""
+    partial = path.with_name(f".{path.name}.partial")
+    written = 0
+    try:
+        async with _channel(target) as channel:
+            stub = cache_service_pb2_grpc.CacheServiceStub(channel)  # type: ignore[no-untyped-call]
+            with partial.open("wb") as file:
+                progress: Progress | None = None
+                async for response in stub.Snapshot(pb.SnapshotRequest()):
+                    if progress is None:
+                        progress = Progress("received", response.total_bytes)
+                    file.write(response.chunk)
+                    written += len(response.chunk)
+                    progress.advance(len(response.chunk))
+        os.replace(partial, path)
+    except grpc.aio.AioRpcError as exc:
+        raise _error(target, exc) from None
+    finally:
+        partial.unlink(missing_ok=True)
+    return written
+
+
+async def restore(target: str, path: pathlib.Path) -> pb.RestoreResponse:
+    """Stream ``path`` to the server, which replaces its cache with it if it is a valid snapshot."""
+    if not path.is_file():
+        raise CommandError(f"{path}: no such file")
+    progress = Progress("sent", path.stat().st_size)
+
+    async def chunks() -> collections.abc.AsyncIterator[pb.RestoreRequest]:
+        with path.open("rb") as file:
+            while chunk := file.read(CHUNK):
+                progress.advance(len(chunk))
+                yield pb.RestoreRequest(chunk=chunk)
+
+    try:
+        async with _channel(target) as channel:
+            stub = cache_service_pb2_grpc.CacheServiceStub(channel)  # type: ignore[no-untyped-call]
+            return typing.cast(pb.RestoreResponse, await stub.Restore(chunks()))
+    except grpc.aio.AioRpcError as exc:
+        raise _error(target, exc) from None
+
+
+async def stats(target: str, timeout: float) -> dict[str, typing.Any]:
+    """Return the server's GetStats report as JSON-ready data."""
+    try:
+        async with _channel(target) as channel:
+            stub = cache_service_pb2_grpc.CacheServiceStub(channel)  # type: ignore[no-untyped-call]
+            response = await stub.GetStats(pb.GetStatsRequest(), timeout=timeout)
+    except grpc.aio.AioRpcError as exc:
+        raise _error(target, exc) from None
+    return json_format.MessageToDict(response, always_print_fields_with_no_presence=True)
+
+
+async def health(target: str, timeout: float) -> str:
+    """Return the serving status the server's grpc.health.v1 service reports."""
+    try:
+        async with grpc.aio.insecure_channel(target) as channel:
+            stub = health_pb2_grpc.HealthStub(channel)
+            response = await stub.Check(health_pb2.HealthCheckRequest(), timeout=timeout)
+    except grpc.aio.AioRpcError as exc:
+        raise _error(target, exc) from None
+    return str(health_pb2.HealthCheckResponse.ServingStatus.Name(response.status))
+
+
+def run(coroutine: collections.abc.Coroutine[typing.Any, typing.Any, typing.Any]) -> typing.Any:
+    """Run one command's coroutine."""
+    return asyncio.run(coroutine)

@@ -1,0 +1,159 @@
+"""Prometheus metrics of the server, served over HTTP when ``--metrics-address`` is set.
+
+RPCs are counted and timed by method and status where the handlers are
+registered; the writer reports each commit; what the cache holds is counted on
+each scrape with a read-only SQLite connection of the scrape thread, so a scrape
+never touches the event loop.
+"""
+
+from __future__ import annotations
+
+import collections.abc
+import logging
+import pathlib
+import sqlite3
+import time
+import typing
+
+import grpc
+import prometheus_client
+from prometheus_client import core, registry
+
+_LOGGER = logging.getLogger(__name__)
+
+_LATENCY_BUCKETS: typing.Final = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+_BATCH_BUCKETS: typing.Final = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000, 20000)
+_KINDS: typing.Final = ("guilds", "channels", "members", "roles")
+
+Handler: typing.TypeAlias = collections.abc.Callable[..., typing.Any]
+
+
+def _status(context: typing.Any, error: BaseException | None) -> str:
+    """Return the status name a finished call ended with."""
+    if error is None:
+        return "OK"
+    try:
+        code = context.code()
+    except Exception:  # older grpcio, or a context that never set one
+        code = None
+    if isinstance(code, grpc.StatusCode):
+        return str(code.name)
+    return "CANCELLED" if isinstance(error, BaseException) and "Cancelled" in type(error).__name__ else "UNKNOWN"
+
+
+class _StoredObjects(registry.Collector):
+    """Counts stored objects and database bytes at scrape time, on the scrape thread."""
+
+    def __init__(self, database: pathlib.Path) -> None:
+        self._database = database
+
+    def collect(self) -> collections.abc.Iterable[core.Metric]:
+        objects = core.GaugeMetricFamily("kura_objects", "Objects stored in the cache, by kind", labels=["kind"])
+        size = core.GaugeMetricFamily("kura_database_bytes", "Bytes of the database file and its WAL")
+        try:
+            conn = sqlite3.connect(f"file:{self._database}?mode=ro", uri=True, timeout=5)
+            try:
+                for kind in _KINDS:
+                    (count,) = conn.execute(f"SELECT count(*) FROM {kind}").fetchone()
+                    objects.add_metric([kind], count)
+            finally:
+                conn.close()
+        except sqlite3.Error as exc:
+            _LOGGER.warning("metrics scrape could not count objects database=%s error=%s", self._database, exc)
+        size.add_metric([], database_bytes(self._database))
+        return [objects, size]
+
+
+def database_bytes(database: pathlib.Path) -> int:
+    """Return the bytes the database takes on disk, with its write-ahead log."""
+    total = 0
+    for path in (database, database.with_name(database.name + "-wal")):
+        try:
+            total += path.stat().st_size
+        except FileNotFoundError:
+            pass
+    return total
+
+
+class Metrics:
+    """The server's metrics, in a registry of their own (so several servers can share a process)."""
+
+    def __init__(self, database: pathlib.Path) -> None:
+        self.registry = prometheus_client.CollectorRegistry()
+        self._rpcs = prometheus_client.Counter(
+            "kura_rpcs", "RPCs handled, by method and status code", ["method", "code"], registry=self.registry
+        )
+        self._rpc_seconds = prometheus_client.Histogram(
+            "kura_rpc_duration_seconds",
+            "Time from an RPC's start to its end, by method",
+            ["method"],
+            buckets=_LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self._commit_operations = prometheus_client.Histogram(
+            "kura_commit_batch_operations",
+            "Writes committed together in one transaction",
+            buckets=_BATCH_BUCKETS,
+            registry=self.registry,
+        )
+        self.write_queue_depth = prometheus_client.Gauge(
+            "kura_write_queue_depth", "Writes waiting for the writer", registry=self.registry
+        )
+        self.open_sessions = prometheus_client.Gauge(
+            "kura_open_sessions", "Write sessions open now", registry=self.registry
+        )
+        self.registry.register(_StoredObjects(database))
+        self._http: typing.Any = None
+
+    def observe_commit(self, operations: int) -> None:
+        """Record one committed transaction of ``operations`` writes."""
+        self._commit_operations.observe(operations)
+
+    def _observe(self, method: str, code: str, started: float) -> None:
+        self._rpcs.labels(method, code).inc()
+        self._rpc_seconds.labels(method).observe(time.perf_counter() - started)
+
+    def instrument(self, method: str, behavior: Handler, *, streams_responses: bool) -> Handler:
+        """Wrap an RPC handler so every call is counted and timed by its final status."""
+        if streams_responses:
+
+            async def stream(request: typing.Any, context: typing.Any) -> collections.abc.AsyncIterator[typing.Any]:
+                started, error = time.perf_counter(), None
+                try:
+                    async for response in behavior(request, context):
+                        yield response
+                except BaseException as exc:
+                    error = exc
+                    raise
+                finally:
+                    self._observe(method, _status(context, error), started)
+
+            return stream
+
+        async def unary(request: typing.Any, context: typing.Any) -> typing.Any:
+            started, error = time.perf_counter(), None
+            try:
+                return await behavior(request, context)
+            except BaseException as exc:
+                error = exc
+                raise
+            finally:
+                self._observe(method, _status(context, error), started)
+
+        return unary
+
+    def serve(self, address: str) -> int:
+        """Serve ``/metrics`` over HTTP at ``host:port``; return the bound port."""
+        host, _, port = address.rpartition(":")
+        server, _ = prometheus_client.start_http_server(int(port), host.strip("[]") or "0.0.0.0", self.registry)
+        self._http = server
+        bound = int(server.server_address[1])
+        _LOGGER.info("serving metrics address=%s port=%d", address, bound)
+        return bound
+
+    def close(self) -> None:
+        """Stop the HTTP server, if one runs."""
+        if self._http is not None:
+            self._http.shutdown()
+            self._http.server_close()
+            self._http = None
