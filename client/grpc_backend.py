@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import collections.abc
+import contextlib
 import logging
 import os
 import pathlib
@@ -33,18 +34,16 @@ DEFAULT_BULK_CHUNK: typing.Final = 1000
 SNAPSHOT_CHUNK: typing.Final = 1 << 20
 _MAX_MESSAGE_BYTES: typing.Final = 64 * 1024 * 1024
 
-_T = typing.TypeVar("_T")
+_M = typing.TypeVar("_M")
 
 
-def _chunks(items: collections.abc.Iterable[_T], size: int) -> collections.abc.Iterator[list[_T]]:
-    chunk: list[_T] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+def _fit(chunk: list[_M], wrap: collections.abc.Callable[[list[_M]], pb.WriteOp], budget: int) -> list[pb.WriteOp]:
+    """Wrap ``chunk`` in one write, or halve it until each part fits the server's message limit."""
+    op = wrap(chunk)
+    if len(chunk) == 1 or op.ByteSize() + 16 <= budget:
+        return [op]
+    half = len(chunk) // 2
+    return [*_fit(chunk[:half], wrap, budget), *_fit(chunk[half:], wrap, budget)]
 
 
 class GrpcBackend(backend.Backend):
@@ -378,13 +377,13 @@ class GrpcBackend(backend.Backend):
         self, channels: collections.abc.Iterable[hikari.GuildChannel], confirm: bool
     ) -> asyncio.Future[None] | None:
         """Insert or update channels in bulk, in one transaction."""
-        ops = [
-            pb.WriteOp(
-                upsert_channels=pb.UpsertChannelsRequest(channels=[channels_.channel_to_proto(c) for c in chunk])
-            )
-            for chunk in _chunks(channels, self._bulk_chunk_size)
-        ]
-        return self._write_bulk(ops, pb.WriteOp(upsert_channels=pb.UpsertChannelsRequest()), "bulk_channels", confirm)
+        messages = [channels_.channel_to_proto(channel) for channel in channels]
+        return self._write_bulk(
+            messages,
+            lambda part: pb.WriteOp(upsert_channels=pb.UpsertChannelsRequest(channels=part)),
+            "bulk_channels",
+            confirm,
+        )
 
     @typing.overload
     async def bulk_members(
@@ -403,11 +402,13 @@ class GrpcBackend(backend.Backend):
         self, members: collections.abc.Iterable[hikari.Member], confirm: bool
     ) -> asyncio.Future[None] | None:
         """Insert or update members in bulk, in one transaction."""
-        ops = [
-            pb.WriteOp(upsert_members=pb.UpsertMembersRequest(members=[members_.member_to_proto(m) for m in chunk]))
-            for chunk in _chunks(members, self._bulk_chunk_size)
-        ]
-        return self._write_bulk(ops, pb.WriteOp(upsert_members=pb.UpsertMembersRequest()), "bulk_members", confirm)
+        messages = [members_.member_to_proto(member) for member in members]
+        return self._write_bulk(
+            messages,
+            lambda part: pb.WriteOp(upsert_members=pb.UpsertMembersRequest(members=part)),
+            "bulk_members",
+            confirm,
+        )
 
     @typing.overload
     async def bulk_roles(
@@ -426,17 +427,25 @@ class GrpcBackend(backend.Backend):
         self, roles: collections.abc.Iterable[hikari.Role], confirm: bool
     ) -> asyncio.Future[None] | None:
         """Insert or update roles in bulk, in one transaction."""
-        ops = [
-            pb.WriteOp(upsert_roles=pb.UpsertRolesRequest(roles=[roles_.role_to_proto(r) for r in chunk]))
-            for chunk in _chunks(roles, self._bulk_chunk_size)
-        ]
-        return self._write_bulk(ops, pb.WriteOp(upsert_roles=pb.UpsertRolesRequest()), "bulk_roles", confirm)
+        messages = [roles_.role_to_proto(role) for role in roles]
+        return self._write_bulk(
+            messages, lambda part: pb.WriteOp(upsert_roles=pb.UpsertRolesRequest(roles=part)), "bulk_roles", confirm
+        )
 
     def _write_bulk(
-        self, ops: list[pb.WriteOp], empty: pb.WriteOp, operation: str, confirm: bool
+        self,
+        messages: list[_M],
+        wrap: collections.abc.Callable[[list[_M]], pb.WriteOp],
+        operation: str,
+        confirm: bool,
     ) -> asyncio.Future[None] | None:
+        """Send a bulk as chunks of one seq: stored together in one transaction, each chunk within limits."""
+        session = self._session()
+        ops: list[pb.WriteOp] = []
+        for start in range(0, len(messages), self._bulk_chunk_size):
+            ops.extend(_fit(messages[start : start + self._bulk_chunk_size], wrap, session.max_request_bytes))
         # A bulk of nothing is still sent, so its future completes in order with the rest.
-        return self._write(ops or [empty], operation, f"chunks={len(ops)}", confirm)
+        return self._write(ops or [wrap([])], operation, f"objects={len(messages)} chunks={len(ops)}", confirm)
 
     @typing_extensions.override
     async def clear(self, channels: bool, guilds: bool, members: bool, roles: bool) -> None:
@@ -458,7 +467,9 @@ class GrpcBackend(backend.Backend):
 
     # -- reads ---------------------------------------------------------------------------------
 
-    async def _batches(self, method: typing.Any, request: typing.Any) -> collections.abc.AsyncIterator[typing.Any]:
+    async def _batches(
+        self, method: typing.Any, request: typing.Any
+    ) -> collections.abc.AsyncGenerator[typing.Any, None]:
         """Yield the batches of a server stream; closing early cancels the call on the server."""
         call = method(request)
         try:
@@ -475,17 +486,21 @@ class GrpcBackend(backend.Backend):
     ) -> collections.abc.AsyncIterator[hikari.GuildChannel]:
         """Iterate through the channels and threads that match the query."""
         request = pb.IterChannelsRequest(query=None if query is None else channels_.channel_query_to_proto(query))
-        async for response in self._batches(self._calls().IterChannels, request):
-            for message in response.channels:
-                yield channels_.channel_from_proto(message, app=self._app)
+        # aclosing: a consumer that stops early cancels the server's work at once, not at garbage collection.
+        async with contextlib.aclosing(self._batches(self._calls().IterChannels, request)) as batches:
+            async for response in batches:
+                for message in response.channels:
+                    yield channels_.channel_from_proto(message, app=self._app)
 
     @typing_extensions.override
     async def iter_guilds(self, query: queries.GuildQuery | None = None) -> collections.abc.AsyncIterator[hikari.Guild]:
         """Iterate through the guilds that match the query."""
         request = pb.IterGuildsRequest(query=None if query is None else guilds_.guild_query_to_proto(query))
-        async for response in self._batches(self._calls().IterGuilds, request):
-            for message in response.guilds:
-                yield guilds_.guild_from_proto(message, app=self._app)
+        # aclosing: a consumer that stops early cancels the server's work at once, not at garbage collection.
+        async with contextlib.aclosing(self._batches(self._calls().IterGuilds, request)) as batches:
+            async for response in batches:
+                for message in response.guilds:
+                    yield guilds_.guild_from_proto(message, app=self._app)
 
     @typing_extensions.override
     async def iter_members(
@@ -493,17 +508,21 @@ class GrpcBackend(backend.Backend):
     ) -> collections.abc.AsyncIterator[hikari.Member]:
         """Iterate through the members that match the query."""
         request = pb.IterMembersRequest(query=None if query is None else members_.member_query_to_proto(query))
-        async for response in self._batches(self._calls().IterMembers, request):
-            for message in response.members:
-                yield members_.member_from_proto(message, app=self._app)
+        # aclosing: a consumer that stops early cancels the server's work at once, not at garbage collection.
+        async with contextlib.aclosing(self._batches(self._calls().IterMembers, request)) as batches:
+            async for response in batches:
+                for message in response.members:
+                    yield members_.member_from_proto(message, app=self._app)
 
     @typing_extensions.override
     async def iter_roles(self, query: queries.RoleQuery | None = None) -> collections.abc.AsyncIterator[hikari.Role]:
         """Iterate through the roles that match the query."""
         request = pb.IterRolesRequest(query=None if query is None else roles_.role_query_to_proto(query))
-        async for response in self._batches(self._calls().IterRoles, request):
-            for message in response.roles:
-                yield roles_.role_from_proto(message, app=self._app)
+        # aclosing: a consumer that stops early cancels the server's work at once, not at garbage collection.
+        async with contextlib.aclosing(self._batches(self._calls().IterRoles, request)) as batches:
+            async for response in batches:
+                for message in response.roles:
+                    yield roles_.role_from_proto(message, app=self._app)
 
     # -- snapshot and restore ------------------------------------------------------------------
 
@@ -534,14 +553,16 @@ class GrpcBackend(backend.Backend):
         await self.flush()
         data = pathlib.Path(path)
 
+        # Opened before the call, so a missing file raises here instead of cancelling the call.
+        file = await asyncio.to_thread(data.open, "rb")
+
         async def chunks() -> collections.abc.AsyncIterator[pb.RestoreRequest]:
-            file = await asyncio.to_thread(data.open, "rb")
-            with file:
-                while chunk := await asyncio.to_thread(file.read, SNAPSHOT_CHUNK):
-                    yield pb.RestoreRequest(chunk=chunk)
+            while chunk := await asyncio.to_thread(file.read, SNAPSHOT_CHUNK):
+                yield pb.RestoreRequest(chunk=chunk)
 
         try:
-            response = await self._calls().Restore(chunks())
+            with file:
+                response = await self._calls().Restore(chunks())
         except grpc.aio.AioRpcError as exc:
             raise errors.from_rpc_error(exc) from None
         _LOGGER.info(

@@ -25,6 +25,11 @@ _LOGGER = logging.getLogger(__name__)
 
 MAX_OPS_PER_MESSAGE: typing.Final = 512
 MAX_BYTES_PER_MESSAGE: typing.Final = 2 * 1024 * 1024
+"""Most bytes of writes packed into one message, when the server allows that much."""
+DEFAULT_SERVER_LIMIT: typing.Final = 4 * 1024 * 1024
+"""gRPC's default message limit, assumed for a server that does not announce its own."""
+_FRAMING: typing.Final = 1024
+"""Room left in each message for the fields around the writes."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -56,13 +61,18 @@ class WriteStream:
         self._stub = stub
         self._on_error = on_error
         self._call: typing.Any = None
-        self._outgoing: asyncio.Queue[pb.WriteOp | None] = asyncio.Queue()
+        # Writes to send, with their encoded sizes; None ends the stream. A deque rather than a
+        # queue because the sender looks at the next write before taking it.
+        self._outgoing: collections.deque[tuple[pb.WriteOp, int] | None] = collections.deque()
+        self._ready = asyncio.Event()
         self._pending: collections.OrderedDict[int, _Pending] = collections.OrderedDict()
         self._seq = 0
         self._broken: errors.KuraError | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self.session_id: int | None = None
         self.failed_writes = 0
+        self.max_request_bytes = DEFAULT_SERVER_LIMIT - _FRAMING
+        """The most bytes of writes one message may carry, from the limit the server announced."""
 
     async def open(self) -> None:
         """Open the stream and wait for the server to name the session."""
@@ -74,6 +84,8 @@ class WriteStream:
         if first is grpc.aio.EOF or first.WhichOneof("event") != "session_opened":
             raise errors.UnavailableError("the server did not open a write session")
         self.session_id = first.session_opened.session_id
+        if first.session_opened.max_message_bytes:
+            self.max_request_bytes = max(first.session_opened.max_message_bytes - _FRAMING, _FRAMING)
         loop = asyncio.get_running_loop()
         self._tasks = [
             loop.create_task(self._send(), name=f"kura-write-sender-{self.session_id}"),
@@ -87,16 +99,25 @@ class WriteStream:
             raise self._broken
         if self._call is None:
             raise errors.UnavailableError("not connected: call connect() first")
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        sizes = [op.ByteSize() + 16 for op in ops]  # + the seq and partial fields set below
+        if max(sizes) > self.max_request_bytes:
+            # Refused here: sent, it would end the whole stream with RESOURCE_EXHAUSTED.
+            error = errors.ResourceExhaustedError(
+                f"{operation}: a write of {max(sizes)} bytes is over the server's message limit "
+                f"of {self.max_request_bytes} bytes"
+            )
+            self._report_failure(_Pending(future, operation, detail, confirm), error)
+            return future
         self._seq += 1
         seq = self._seq
         for op in ops:
             op.seq = seq
         for op in ops[:-1]:
             op.partial = True
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._pending[seq] = _Pending(future, operation, detail, confirm)
-        for op in ops:
-            self._outgoing.put_nowait(op)
+        self._outgoing.extend(zip(ops, sizes, strict=True))
+        self._ready.set()
         return future
 
     async def flush(self) -> None:
@@ -109,7 +130,8 @@ class WriteStream:
         if self._call is None:
             return
         await self.flush()
-        self._outgoing.put_nowait(None)
+        self._outgoing.append(None)
+        self._ready.set()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._call.cancel()
         self._call = None
@@ -128,18 +150,26 @@ class WriteStream:
     async def _send(self) -> None:
         try:
             while True:
-                first = await self._outgoing.get()
+                while not self._outgoing:
+                    self._ready.clear()
+                    await self._ready.wait()
+                first = self._outgoing.popleft()
                 if first is None:
                     await self._call.done_writing()
                     return
-                batch, size, ending = [first], first.ByteSize(), False
-                while not self._outgoing.empty() and len(batch) < MAX_OPS_PER_MESSAGE and size < MAX_BYTES_PER_MESSAGE:
-                    op = self._outgoing.get_nowait()
-                    if op is None:
+                budget = min(MAX_BYTES_PER_MESSAGE, self.max_request_bytes)
+                batch, size, ending = [first[0]], first[1], False
+                while self._outgoing and len(batch) < MAX_OPS_PER_MESSAGE:
+                    following = self._outgoing[0]
+                    if following is None:
+                        self._outgoing.popleft()
                         ending = True
                         break
-                    batch.append(op)
-                    size += op.ByteSize()
+                    if size + following[1] > budget:
+                        break  # it waits for the next message
+                    self._outgoing.popleft()
+                    batch.append(following[0])
+                    size += following[1]
                 await self._call.write(pb.WriteRequest(ops=batch))
                 if ending:
                     await self._call.done_writing()
@@ -180,8 +210,11 @@ class WriteStream:
 
     def _fail(self, seq: int, error: errors.KuraError) -> None:
         entry = self._pending.pop(seq, None)
-        if entry is None:
-            return
+        if entry is not None:
+            self._report_failure(entry, error)
+
+    def _report_failure(self, entry: _Pending, error: errors.KuraError) -> None:
+        """Fail a confirmed write's future; log, count and pass on an unconfirmed one's failure."""
         if entry.confirmed:
             if not entry.future.done():
                 entry.future.set_exception(error)

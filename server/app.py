@@ -57,7 +57,13 @@ class Server:
         open_sessions = sessions.Sessions(self._writer)
         self.metrics.write_queue_depth.set_function(lambda: self._writer.queue_depth if self._writer else 0)
         self.metrics.open_sessions.set_function(lambda: len(open_sessions))
-        cache = service.CacheService(self._store, self._writer, open_sessions, max_bulk_items=config.max_bulk_items)
+        cache = service.CacheService(
+            self._store,
+            self._writer,
+            open_sessions,
+            max_bulk_items=config.max_bulk_items,
+            max_message_bytes=config.max_message_bytes,
+        )
         self._cache = cache
         server = grpc.aio.server(
             options=[

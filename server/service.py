@@ -62,6 +62,7 @@ class CacheService:
         sessions: sessions_.Sessions,
         *,
         max_bulk_items: int = 2_000_000,
+        max_message_bytes: int = 64 * 1024 * 1024,
     ) -> None:
         self._started = time.monotonic()
         self._open_streams: set[write_session.WriteSession] = set()
@@ -70,6 +71,9 @@ class CacheService:
         self._writer = write_queue
         self._sessions = sessions
         self._max_bulk_items = max_bulk_items
+        self._max_message_bytes = max_message_bytes
+        # What one response may carry: the limit less room for gRPC's own framing.
+        self._response_budget = max(max_message_bytes - 1024, 1024)
 
     # -- building operations -------------------------------------------------------------------
 
@@ -222,7 +226,11 @@ class CacheService:
         )
         self._open_streams.add(session)
         try:
-            await context.write(pb.WriteResponse(session_opened=pb.SessionOpened(session_id=session_id)))
+            await context.write(
+                pb.WriteResponse(
+                    session_opened=pb.SessionOpened(session_id=session_id, max_message_bytes=self._max_message_bytes)
+                )
+            )
             await self._send(context, outbox)
             await receiver
             if self._closing:
@@ -274,7 +282,8 @@ class CacheService:
         try:
             plan = reads.plan(table, request.query if request.HasField("query") else None)
             async for batch in reads.pages(self._store, plan, batch_size=request.batch_size, limit=request.limit):
-                yield wire.repeated_messages(1, batch)
+                for part in wire.within(batch, self._response_budget):
+                    yield wire.repeated_messages(1, part)
         except errors.RequestError as exc:
             await context.abort(exc.code, exc.message)
 
@@ -323,7 +332,7 @@ class CacheService:
             _LOGGER.info("snapshot started bytes=%d peer=%s", total, context.peer())
             with path.open("rb") as file:
                 first = True
-                while chunk := file.read(SNAPSHOT_CHUNK):
+                while chunk := file.read(min(SNAPSHOT_CHUNK, self._response_budget)):
                     yield pb.SnapshotResponse(chunk=chunk, total_bytes=total if first else 0)
                     first = False
                 if first:

@@ -35,3 +35,22 @@ def repeated_messages(field_number: int, encoded: collections.abc.Iterable[bytes
         append(_ONE_BYTE_LENGTHS[size] if size < 0x80 else _varint(size))
         append(item)
     return b"".join(parts)
+
+
+def within(encoded: collections.abc.Sequence[bytes], budget: int) -> collections.abc.Iterator[list[bytes]]:
+    """Split stored messages into runs whose encoded response stays within ``budget`` bytes.
+
+    Each run holds at least one message, so a message larger than the budget still travels
+    (and is refused by gRPC's own limit rather than silently dropped).
+    """
+    run: list[bytes] = []
+    size = 0
+    for item in encoded:
+        cost = len(item) + 16  # the tag and length prefix take at most a few bytes
+        if run and size + cost > budget:
+            yield run
+            run, size = [], 0
+        run.append(item)
+        size += cost
+    if run:
+        yield run

@@ -884,7 +884,7 @@ BAD_WRITES: dict[str, tuple[BadWrite, str, str]] = {
             [*payloads.members(app, payloads.guild_create_payload()), _zero_user_member(app)], confirm=confirm
         ),
         f"members[3].user.id: {POSITIVE}",
-        "chunks=1",
+        "objects=4 chunks=1",
     ),
 }
 
@@ -1078,12 +1078,6 @@ async def test_write_over_the_size_limit_raises_resource_exhausted_and_changes_n
         await client.disconnect()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ResourceExhaustedError,
-    reason="client bug: a Write message the server refuses for its size ends the whole stream, so the "
-    "session is broken and every later write raises ResourceExhaustedError",
-)
 async def test_session_keeps_working_after_a_write_over_the_size_limit(
     small_server: server_app.Server, app: hikari.GatewayBot
 ) -> None:
@@ -1097,12 +1091,6 @@ async def test_session_keeps_working_after_a_write_over_the_size_limit(
         await client.disconnect()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="client bug: the write stream packs up to 2 MiB of writes per message whatever the server's "
-    "max_message_bytes, so small writes that each fit are refused together as RESOURCE_EXHAUSTED",
-)
 async def test_many_small_unconfirmed_writes_each_under_the_size_limit_all_apply(
     small_server: server_app.Server, app: hikari.GatewayBot
 ) -> None:
@@ -1125,12 +1113,6 @@ async def _fill_past_the_message_limit(client: GrpcBackend, app: hikari.GatewayB
         await (await client.member_create(member, confirm=True))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ResourceExhaustedError,
-    reason="server bug: IterMembers sends batches of up to 1000 stored messages in one response whatever "
-    "max_message_bytes is, so a read of more than max_message_bytes of members fails",
-)
 async def test_read_of_more_than_the_message_limit_streams_in_batches_that_fit(
     small_server: server_app.Server, app: hikari.GatewayBot
 ) -> None:
@@ -1143,12 +1125,6 @@ async def test_read_of_more_than_the_message_limit_streams_in_batches_that_fit(
         await client.disconnect()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ResourceExhaustedError,
-    reason="server bug: Snapshot sends 1 MiB chunks whatever max_message_bytes is, so a server configured "
-    "below 1 MiB cannot send a snapshot larger than its limit",
-)
 async def test_snapshot_larger_than_the_message_limit_is_sent_in_chunks_that_fit(
     small_server: server_app.Server, app: hikari.GatewayBot, tmp_path: pathlib.Path
 ) -> None:

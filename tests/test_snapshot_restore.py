@@ -492,12 +492,6 @@ async def test_snapshot_with_bytes_flipped_in_the_middle_of_any_page_is_refused_
     assert refused > _page_count(snapshot) // 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=asyncio.CancelledError,
-    reason="client bug: GrpcBackend.restore opens the file inside the request iterator, so gRPC cancels "
-    "the call and the caller gets asyncio.CancelledError instead of FileNotFoundError",
-)
 async def test_restore_of_a_file_that_does_not_exist_raises_and_changes_nothing(
     target: str,
     app: hikari.GatewayBot,

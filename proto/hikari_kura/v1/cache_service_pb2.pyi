@@ -59,10 +59,12 @@ class WriteResponse(_message.Message):
     def __init__(self, session_opened: _Optional[_Union[SessionOpened, _Mapping]] = ..., committed_through: _Optional[int] = ..., failure: _Optional[_Union[WriteFailure, _Mapping]] = ...) -> None: ...
 
 class SessionOpened(_message.Message):
-    __slots__ = ("session_id",)
+    __slots__ = ("session_id", "max_message_bytes")
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    MAX_MESSAGE_BYTES_FIELD_NUMBER: _ClassVar[int]
     session_id: int
-    def __init__(self, session_id: _Optional[int] = ...) -> None: ...
+    max_message_bytes: int
+    def __init__(self, session_id: _Optional[int] = ..., max_message_bytes: _Optional[int] = ...) -> None: ...
 
 class WriteFailure(_message.Message):
     __slots__ = ("seq", "code", "message")
