@@ -6,7 +6,6 @@ restore) cannot be tested yet; a file that claims no schema version at all is re
 
 from __future__ import annotations
 
-import asyncio
 import collections.abc
 import pathlib
 import re
