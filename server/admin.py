@@ -112,7 +112,12 @@ async def stats(target: str, timeout: float) -> dict[str, typing.Any]:
             response = await stub.GetStats(pb.GetStatsRequest(), timeout=timeout)
     except grpc.aio.AioRpcError as exc:
         raise _error(target, exc) from None
-    return json_format.MessageToDict(response, always_print_fields_with_no_presence=True)
+    return json_format.MessageToDict(
+        response,
+        always_print_fields_with_no_presence=True,
+        preserving_proto_field_name=True,
+        unquote_int64_if_possible=True,
+    )
 
 
 async def health(target: str, timeout: float) -> str:
