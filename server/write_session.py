@@ -50,7 +50,7 @@ class WriteSession:
         self._outbox = outbox
         self._max_bulk_items = max_bulk_items
         self._last_seq = 0
-        self._failed_seq = 0
+        self._refused_bulk_seq: int | None = None
         self._bulk: tuple[int, writes.Upsert] | None = None
         self._bulk_items = 0
         self._in_flight: set[asyncio.Future[object]] = set()
@@ -61,6 +61,7 @@ class WriteSession:
         """Consume the stream until the client half-closes (or ``drain``), then wait for every queued write."""
         self._task = asyncio.current_task()
         try:
+            stream_error: errors.RequestError | None = None
             try:
                 async for request in requests:
                     for op in request.ops:
@@ -68,16 +69,16 @@ class WriteSession:
             except asyncio.CancelledError:
                 if not self._draining:
                     raise
+            except errors.RequestError as exc:  # the stream itself is malformed: it ends with this status
+                stream_error = exc
             if self._bulk is not None:
-                self._outbox.put_nowait(
-                    _failure(
-                        self._bulk[0],
-                        errors.InvalidArgument("partial", "the stream ended before the bulk's last chunk"),
-                    )
-                )
+                self._refuse_open_bulk("the stream ended before the bulk's last chunk")
+            # Writes already queued still commit; their outcomes go out before the stream ends.
             if self._in_flight:
                 await asyncio.wait(self._in_flight)
             await asyncio.sleep(0)  # let the last done-callbacks report before the end marker
+            if stream_error is not None:
+                raise stream_error
         finally:
             self._outbox.put_nowait(None)
 
@@ -87,11 +88,20 @@ class WriteSession:
         if self._task is not None:
             self._task.cancel()
 
+    def _refuse_open_bulk(self, reason: str) -> None:
+        """Report the open chunked bulk as failed (before anything after it) and skip its later chunks."""
+        assert self._bulk is not None
+        seq = self._bulk[0]
+        self._refused_bulk_seq, self._bulk = seq, None
+        self._outbox.put_nowait(_failure(seq, errors.InvalidArgument("partial", reason)))
+
     async def _accept(self, op: pb.WriteOp) -> None:
         seq = op.seq
-        continuing = self._bulk is not None and self._bulk[0] == seq
-        if seq == self._failed_seq:
+        if seq == self._refused_bulk_seq:
             return  # a further chunk of a bulk already refused
+        continuing = self._bulk is not None and self._bulk[0] == seq
+        if self._bulk is not None and not continuing:
+            self._refuse_open_bulk("a new write began before the bulk's last chunk")
         if not continuing and seq <= self._last_seq:
             raise errors.InvalidArgument("seq", f"must increase within a session (got {seq} after {self._last_seq})")
         self._last_seq = seq
@@ -101,7 +111,9 @@ class WriteSession:
                 return
             future = await self._writer.submit(operation)
         except errors.RequestError as exc:
-            self._failed_seq, self._bulk = seq, None
+            if continuing or op.partial:
+                self._refused_bulk_seq = seq
+            self._bulk = None
             self._outbox.put_nowait(_failure(seq, exc))
             return
         self._in_flight.add(future)
