@@ -373,7 +373,7 @@ class CacheService:
             database_bytes=metrics.database_bytes(self._store.path),
             open_sessions=len(self._sessions),
             write_queue_depth=self._writer.queue_depth,
-            transactions=self._writer.stats.transactions,
+            transactions=self._writer.transactions,
             schema_version=schema.SCHEMA_VERSION,
             server_version=_VERSION,
         )

@@ -22,27 +22,11 @@ from hikari_kura.server import errors, writes
 _LOGGER = logging.getLogger(__name__)
 
 
-class ExclusiveOperation(writes.Operation, typing.Protocol):
-    """An operation that manages its own transaction (restore) and so runs alone."""
-
-    exclusive: typing.Literal[True]
-
-
 @dataclasses.dataclass(slots=True)
 class _Pending:
     operation: writes.Operation
     future: asyncio.Future[object]
     weight: int
-
-
-@dataclasses.dataclass(slots=True)
-class WriterStats:
-    """Counters of the writer, for logs and metrics."""
-
-    transactions: int = 0
-    operations: int = 0
-    failed_operations: int = 0
-    last_group_size: int = 0
 
 
 class Writer:
@@ -62,7 +46,8 @@ class Writer:
         self._max_group_rows = max_group_rows
         self._task: asyncio.Task[None] | None = None
         self._closing = False
-        self.stats = WriterStats()
+        self.transactions = 0
+        """Transactions committed since the writer started."""
 
     @property
     def queue_depth(self) -> int:
@@ -139,9 +124,7 @@ class Writer:
             for pending in batch:
                 await self._commit([pending])
             return
-        self.stats.transactions += 1
-        self.stats.operations += len(batch)
-        self.stats.last_group_size = len(batch)
+        self.transactions += 1
         if self._on_commit is not None:
             self._on_commit(len(batch))
         for pending, result in zip(batch, results, strict=True):
@@ -182,6 +165,5 @@ class Writer:
         return results
 
     def _fail(self, pending: _Pending, error: errors.RequestError) -> None:
-        self.stats.failed_operations += 1
         if not pending.future.done():
             pending.future.set_exception(error)
