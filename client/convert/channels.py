@@ -6,12 +6,32 @@ import typing
 
 import hikari
 
-from hikari_kura.v1 import channels_pb2, queries_pb2
+from hikari_kura.v1 import channels_pb2, common_pb2, queries_pb2
 
 from .. import queries
 from . import common
 
 _datetime_to_proto = common.datetime_to_proto
+_datetime_into = common.datetime_into
+_timedelta_into = common.timedelta_into
+_new = common.new_instance
+_SNOWFLAKES = common.SNOWFLAKES
+_CHANNEL_FLAGS = common.Interned(hikari.ChannelFlag)
+# Each made as new_instance(cls) then its own attrs __init__: cls(**kwargs) runs the same code, slower.
+common.plain_construction(
+    hikari.GuildCategory,
+    hikari.GuildForumChannel,
+    hikari.GuildMediaChannel,
+    hikari.GuildNewsChannel,
+    hikari.GuildNewsThread,
+    hikari.GuildPrivateThread,
+    hikari.GuildPublicThread,
+    hikari.GuildStageChannel,
+    hikari.GuildTextChannel,
+    hikari.GuildVoiceChannel,
+    hikari.ThreadMember,
+    hikari.ThreadMetadata,
+)
 _datetime_from_proto = common.datetime_from_proto
 _timedelta_to_proto = common.timedelta_to_proto
 _timedelta_from_proto = common.timedelta_from_proto
@@ -62,22 +82,28 @@ def channel_to_proto(channel: hikari.GuildChannel, /) -> channels_pb2.GuildChann
             parent_id=channel.parent_id,
             position=channel.position,
             is_nsfw=channel.is_nsfw,
-            permission_overwrites=[
-                common.permission_overwrite_to_proto(overwrite) for overwrite in channel.permission_overwrites.values()
-            ],
             flags=channel.flags,
         )
-        # A parent's constructor copies a sub-message it is given, so CopyFrom costs no more.
+        add_overwrite = message.permission_overwrites.add
+        for overwrite in channel.permission_overwrites.values():
+            # add() makes each overwrite in place; building a list of messages would copy each one in.
+            add_overwrite(
+                id=overwrite.id,
+                type=common.enum_to_proto(common_pb2.PermissionOverwriteType, overwrite.type),
+                allow=overwrite.allow,
+                deny=overwrite.deny,
+            )
+        # Text, news and voice kinds are written in place; the rarer kinds are built and copied in.
         if isinstance(channel, hikari.GuildTextChannel):
-            message.text.CopyFrom(_text_to_proto(channel))
+            _text_into(message.text, channel)
         elif isinstance(channel, hikari.GuildVoiceChannel):
-            message.voice.CopyFrom(_voice_to_proto(channel))
+            _voice_into(message.voice, channel)
         elif isinstance(channel, hikari.GuildCategory):
             message.category.SetInParent()
         elif isinstance(channel, hikari.GuildNewsChannel):
-            message.news.CopyFrom(_news_to_proto(channel))
+            _news_into(message.news, channel)
         elif isinstance(channel, hikari.GuildStageChannel):
-            message.stage.CopyFrom(_voice_to_proto(channel))
+            _voice_into(message.stage, channel)
         elif isinstance(channel, hikari.GuildForumChannel):
             message.forum.CopyFrom(_forum_to_proto(channel))
         elif isinstance(channel, hikari.GuildMediaChannel):
@@ -131,35 +157,42 @@ def channel_query_to_proto(query: queries.ChannelQuery, /) -> queries_pb2.Channe
     )
 
 
-def _text_to_proto(channel: hikari.GuildTextChannel, /) -> channels_pb2.TextChannel:
-    last_pin_timestamp = channel.last_pin_timestamp
-    return channels_pb2.TextChannel(
-        topic=channel.topic,
-        last_message_id=channel.last_message_id,
-        rate_limit_per_user=_timedelta_to_proto(channel.rate_limit_per_user),
-        last_pin_timestamp=None if last_pin_timestamp is None else _datetime_to_proto(last_pin_timestamp),
-        default_auto_archive_duration=_timedelta_to_proto(channel.default_auto_archive_duration),
-    )
+def _text_into(target: channels_pb2.TextChannel, channel: hikari.GuildTextChannel, /) -> None:
+    target.SetInParent()
+    if (topic := channel.topic) is not None:
+        target.topic = topic
+    if (last_message_id := channel.last_message_id) is not None:
+        target.last_message_id = last_message_id
+    _timedelta_into(target.rate_limit_per_user, channel.rate_limit_per_user)
+    if (last_pin_timestamp := channel.last_pin_timestamp) is not None:
+        _datetime_into(target.last_pin_timestamp, last_pin_timestamp)
+    _timedelta_into(target.default_auto_archive_duration, channel.default_auto_archive_duration)
 
 
-def _news_to_proto(channel: hikari.GuildNewsChannel, /) -> channels_pb2.NewsChannel:
-    last_pin_timestamp = channel.last_pin_timestamp
-    return channels_pb2.NewsChannel(
-        topic=channel.topic,
-        last_message_id=channel.last_message_id,
-        last_pin_timestamp=None if last_pin_timestamp is None else _datetime_to_proto(last_pin_timestamp),
-        default_auto_archive_duration=_timedelta_to_proto(channel.default_auto_archive_duration),
-    )
+def _news_into(target: channels_pb2.NewsChannel, channel: hikari.GuildNewsChannel, /) -> None:
+    target.SetInParent()
+    if (topic := channel.topic) is not None:
+        target.topic = topic
+    if (last_message_id := channel.last_message_id) is not None:
+        target.last_message_id = last_message_id
+    if (last_pin_timestamp := channel.last_pin_timestamp) is not None:
+        _datetime_into(target.last_pin_timestamp, last_pin_timestamp)
+    _timedelta_into(target.default_auto_archive_duration, channel.default_auto_archive_duration)
 
 
-def _voice_to_proto(channel: hikari.GuildVoiceChannel | hikari.GuildStageChannel, /) -> channels_pb2.VoiceChannel:
-    return channels_pb2.VoiceChannel(
-        bitrate=channel.bitrate,
-        region=channel.region,
-        user_limit=channel.user_limit,
-        video_quality_mode=common.enum_to_proto(channels_pb2.VideoQualityMode, channel.video_quality_mode),
-        last_message_id=channel.last_message_id,
-    )
+def _voice_into(
+    target: channels_pb2.VoiceChannel, channel: hikari.GuildVoiceChannel | hikari.GuildStageChannel, /
+) -> None:
+    target.SetInParent()
+    if bitrate := channel.bitrate:
+        target.bitrate = bitrate
+    if (region := channel.region) is not None:
+        target.region = region
+    if user_limit := channel.user_limit:
+        target.user_limit = user_limit
+    target.video_quality_mode = common.enum_to_proto(channels_pb2.VideoQualityMode, channel.video_quality_mode)
+    if (last_message_id := channel.last_message_id) is not None:
+        target.last_message_id = last_message_id
 
 
 def _forum_to_proto(channel: hikari.GuildForumChannel | hikari.GuildMediaChannel, /) -> channels_pb2.ForumChannel:
@@ -222,7 +255,7 @@ def _thread_to_proto(channel: hikari.GuildThreadChannel, /) -> channels_pb2.Thre
 def _optional_snowflake(
     message: channels_pb2.GuildChannel, field: typing.Literal["application_id", "parent_id"], /
 ) -> hikari.Snowflake | None:
-    return hikari.Snowflake(getattr(message, field)) if message.HasField(field) else None
+    return _SNOWFLAKES[getattr(message, field)] if message.HasField(field) else None
 
 
 def _unicode_emoji_or_empty(name: str, /) -> hikari.UnicodeEmoji | str:
@@ -237,18 +270,20 @@ def _overwrites_from_proto(message: channels_pb2.GuildChannel, /) -> dict[hikari
 
 def _text_from_proto(message: channels_pb2.GuildChannel, app: hikari.traits.RESTAware, /) -> hikari.GuildTextChannel:
     text = message.text
-    return hikari.GuildTextChannel(
+    instance = _new(hikari.GuildTextChannel)
+    hikari.GuildTextChannel.__init__(
+        instance,
         app=app,
         id=hikari.Snowflake(message.id),
         name=message.name if message.HasField("name") else None,
         type=hikari.ChannelType.GUILD_TEXT,
-        guild_id=hikari.Snowflake(message.guild_id),
+        guild_id=_SNOWFLAKES[message.guild_id],
         application_id=_optional_snowflake(message, "application_id"),
         parent_id=_optional_snowflake(message, "parent_id"),
         position=message.position,
         is_nsfw=message.is_nsfw,
         permission_overwrites=_overwrites_from_proto(message),
-        flags=hikari.ChannelFlag(message.flags),
+        flags=_CHANNEL_FLAGS[message.flags],
         topic=text.topic if text.HasField("topic") else None,
         last_message_id=hikari.Snowflake(text.last_message_id) if text.HasField("last_message_id") else None,
         rate_limit_per_user=_timedelta_from_proto(text.rate_limit_per_user),
@@ -257,22 +292,25 @@ def _text_from_proto(message: channels_pb2.GuildChannel, app: hikari.traits.REST
         else None,
         default_auto_archive_duration=_timedelta_from_proto(text.default_auto_archive_duration),
     )
+    return instance
 
 
 def _news_from_proto(message: channels_pb2.GuildChannel, app: hikari.traits.RESTAware, /) -> hikari.GuildNewsChannel:
     news = message.news
-    return hikari.GuildNewsChannel(
+    instance = _new(hikari.GuildNewsChannel)
+    hikari.GuildNewsChannel.__init__(
+        instance,
         app=app,
         id=hikari.Snowflake(message.id),
         name=message.name if message.HasField("name") else None,
         type=hikari.ChannelType.GUILD_NEWS,
-        guild_id=hikari.Snowflake(message.guild_id),
+        guild_id=_SNOWFLAKES[message.guild_id],
         application_id=_optional_snowflake(message, "application_id"),
         parent_id=_optional_snowflake(message, "parent_id"),
         position=message.position,
         is_nsfw=message.is_nsfw,
         permission_overwrites=_overwrites_from_proto(message),
-        flags=hikari.ChannelFlag(message.flags),
+        flags=_CHANNEL_FLAGS[message.flags],
         topic=news.topic if news.HasField("topic") else None,
         last_message_id=hikari.Snowflake(news.last_message_id) if news.HasField("last_message_id") else None,
         last_pin_timestamp=_datetime_from_proto(news.last_pin_timestamp)
@@ -280,67 +318,77 @@ def _news_from_proto(message: channels_pb2.GuildChannel, app: hikari.traits.REST
         else None,
         default_auto_archive_duration=_timedelta_from_proto(news.default_auto_archive_duration),
     )
+    return instance
 
 
 def _category_from_proto(message: channels_pb2.GuildChannel, app: hikari.traits.RESTAware, /) -> hikari.GuildCategory:
-    return hikari.GuildCategory(
+    instance = _new(hikari.GuildCategory)
+    hikari.GuildCategory.__init__(
+        instance,
         app=app,
         id=hikari.Snowflake(message.id),
         name=message.name if message.HasField("name") else None,
         type=hikari.ChannelType.GUILD_CATEGORY,
-        guild_id=hikari.Snowflake(message.guild_id),
+        guild_id=_SNOWFLAKES[message.guild_id],
         application_id=_optional_snowflake(message, "application_id"),
         # hikari types a category's parent_id as always None.
         parent_id=None,
         position=message.position,
         is_nsfw=message.is_nsfw,
         permission_overwrites=_overwrites_from_proto(message),
-        flags=hikari.ChannelFlag(message.flags),
+        flags=_CHANNEL_FLAGS[message.flags],
     )
+    return instance
 
 
 def _voice_from_proto(message: channels_pb2.GuildChannel, app: hikari.traits.RESTAware, /) -> hikari.GuildVoiceChannel:
     voice = message.voice
-    return hikari.GuildVoiceChannel(
+    instance = _new(hikari.GuildVoiceChannel)
+    hikari.GuildVoiceChannel.__init__(
+        instance,
         app=app,
         id=hikari.Snowflake(message.id),
         name=message.name if message.HasField("name") else None,
         type=hikari.ChannelType.GUILD_VOICE,
-        guild_id=hikari.Snowflake(message.guild_id),
+        guild_id=_SNOWFLAKES[message.guild_id],
         application_id=_optional_snowflake(message, "application_id"),
         parent_id=_optional_snowflake(message, "parent_id"),
         position=message.position,
         is_nsfw=message.is_nsfw,
         permission_overwrites=_overwrites_from_proto(message),
-        flags=hikari.ChannelFlag(message.flags),
+        flags=_CHANNEL_FLAGS[message.flags],
         bitrate=voice.bitrate,
         region=voice.region if voice.HasField("region") else None,
         user_limit=voice.user_limit,
         video_quality_mode=common.enum_from_proto(hikari.VideoQualityMode, voice.video_quality_mode),
         last_message_id=hikari.Snowflake(voice.last_message_id) if voice.HasField("last_message_id") else None,
     )
+    return instance
 
 
 def _stage_from_proto(message: channels_pb2.GuildChannel, app: hikari.traits.RESTAware, /) -> hikari.GuildStageChannel:
     stage = message.stage
-    return hikari.GuildStageChannel(
+    instance = _new(hikari.GuildStageChannel)
+    hikari.GuildStageChannel.__init__(
+        instance,
         app=app,
         id=hikari.Snowflake(message.id),
         name=message.name if message.HasField("name") else None,
         type=hikari.ChannelType.GUILD_STAGE,
-        guild_id=hikari.Snowflake(message.guild_id),
+        guild_id=_SNOWFLAKES[message.guild_id],
         application_id=_optional_snowflake(message, "application_id"),
         parent_id=_optional_snowflake(message, "parent_id"),
         position=message.position,
         is_nsfw=message.is_nsfw,
         permission_overwrites=_overwrites_from_proto(message),
-        flags=hikari.ChannelFlag(message.flags),
+        flags=_CHANNEL_FLAGS[message.flags],
         bitrate=stage.bitrate,
         region=stage.region if stage.HasField("region") else None,
         user_limit=stage.user_limit,
         video_quality_mode=common.enum_from_proto(hikari.VideoQualityMode, stage.video_quality_mode),
         last_message_id=hikari.Snowflake(stage.last_message_id) if stage.HasField("last_message_id") else None,
     )
+    return instance
 
 
 def _forum_tags_from_proto(forum: channels_pb2.ForumChannel, /) -> list[hikari.ForumTag]:
@@ -360,18 +408,20 @@ def _forum_tags_from_proto(forum: channels_pb2.ForumChannel, /) -> list[hikari.F
 
 def _forum_from_proto(message: channels_pb2.GuildChannel, app: hikari.traits.RESTAware, /) -> hikari.GuildForumChannel:
     forum = message.forum
-    return hikari.GuildForumChannel(
+    instance = _new(hikari.GuildForumChannel)
+    hikari.GuildForumChannel.__init__(
+        instance,
         app=app,
         id=hikari.Snowflake(message.id),
         name=message.name if message.HasField("name") else None,
         type=hikari.ChannelType.GUILD_FORUM,
-        guild_id=hikari.Snowflake(message.guild_id),
+        guild_id=_SNOWFLAKES[message.guild_id],
         application_id=_optional_snowflake(message, "application_id"),
         parent_id=_optional_snowflake(message, "parent_id"),
         position=message.position,
         is_nsfw=message.is_nsfw,
         permission_overwrites=_overwrites_from_proto(message),
-        flags=hikari.ChannelFlag(message.flags),
+        flags=_CHANNEL_FLAGS[message.flags],
         topic=forum.topic if forum.HasField("topic") else None,
         last_thread_id=hikari.Snowflake(forum.last_thread_id) if forum.HasField("last_thread_id") else None,
         rate_limit_per_user=_timedelta_from_proto(forum.rate_limit_per_user),
@@ -387,22 +437,25 @@ def _forum_from_proto(message: channels_pb2.GuildChannel, app: hikari.traits.RES
         if forum.HasField("default_reaction_emoji_name")
         else None,
     )
+    return instance
 
 
 def _media_from_proto(message: channels_pb2.GuildChannel, app: hikari.traits.RESTAware, /) -> hikari.GuildMediaChannel:
     media = message.media
-    return hikari.GuildMediaChannel(
+    instance = _new(hikari.GuildMediaChannel)
+    hikari.GuildMediaChannel.__init__(
+        instance,
         app=app,
         id=hikari.Snowflake(message.id),
         name=message.name if message.HasField("name") else None,
         type=hikari.ChannelType.GUILD_MEDIA,
-        guild_id=hikari.Snowflake(message.guild_id),
+        guild_id=_SNOWFLAKES[message.guild_id],
         application_id=_optional_snowflake(message, "application_id"),
         parent_id=_optional_snowflake(message, "parent_id"),
         position=message.position,
         is_nsfw=message.is_nsfw,
         permission_overwrites=_overwrites_from_proto(message),
-        flags=hikari.ChannelFlag(message.flags),
+        flags=_CHANNEL_FLAGS[message.flags],
         topic=media.topic if media.HasField("topic") else None,
         last_thread_id=hikari.Snowflake(media.last_thread_id) if media.HasField("last_thread_id") else None,
         rate_limit_per_user=_timedelta_from_proto(media.rate_limit_per_user),
@@ -418,23 +471,29 @@ def _media_from_proto(message: channels_pb2.GuildChannel, app: hikari.traits.RES
         if media.HasField("default_reaction_emoji_name")
         else None,
     )
+    return instance
 
 
 def _thread_member_from_proto(thread: channels_pb2.Thread, /) -> hikari.ThreadMember | None:
     if not thread.HasField("member"):
         return None
     member = thread.member
-    return hikari.ThreadMember(
+    instance = _new(hikari.ThreadMember)
+    hikari.ThreadMember.__init__(
+        instance,
         thread_id=hikari.Snowflake(member.thread_id),
         user_id=hikari.Snowflake(member.user_id),
         joined_at=_datetime_from_proto(member.joined_at),
         flags=member.flags,
     )
+    return instance
 
 
 def _thread_metadata_from_proto(thread: channels_pb2.Thread, /) -> hikari.ThreadMetadata:
     metadata = thread.metadata
-    return hikari.ThreadMetadata(
+    instance = _new(hikari.ThreadMetadata)
+    hikari.ThreadMetadata.__init__(
+        instance,
         is_archived=metadata.is_archived,
         is_invitable=metadata.is_invitable,
         auto_archive_duration=_timedelta_from_proto(metadata.auto_archive_duration),
@@ -442,20 +501,23 @@ def _thread_metadata_from_proto(thread: channels_pb2.Thread, /) -> hikari.Thread
         is_locked=metadata.is_locked,
         created_at=_datetime_from_proto(metadata.created_at) if metadata.HasField("created_at") else None,
     )
+    return instance
 
 
 def _news_thread_from_proto(
     message: channels_pb2.GuildChannel, app: hikari.traits.RESTAware, /
 ) -> hikari.GuildNewsThread:
     thread = message.news_thread
-    return hikari.GuildNewsThread(
+    instance = _new(hikari.GuildNewsThread)
+    hikari.GuildNewsThread.__init__(
+        instance,
         app=app,
         id=hikari.Snowflake(message.id),
         name=message.name if message.HasField("name") else None,
         type=hikari.ChannelType.GUILD_NEWS_THREAD,
-        guild_id=hikari.Snowflake(message.guild_id),
+        guild_id=_SNOWFLAKES[message.guild_id],
         application_id=_optional_snowflake(message, "application_id"),
-        parent_id=hikari.Snowflake(message.parent_id),
+        parent_id=_SNOWFLAKES[message.parent_id],
         last_message_id=hikari.Snowflake(thread.last_message_id) if thread.HasField("last_message_id") else None,
         last_pin_timestamp=_datetime_from_proto(thread.last_pin_timestamp)
         if thread.HasField("last_pin_timestamp")
@@ -467,20 +529,23 @@ def _news_thread_from_proto(
         owner_id=hikari.Snowflake(thread.owner_id),
         metadata=_thread_metadata_from_proto(thread),
     )
+    return instance
 
 
 def _public_thread_from_proto(
     message: channels_pb2.GuildChannel, app: hikari.traits.RESTAware, /
 ) -> hikari.GuildPublicThread:
     thread = message.public_thread
-    return hikari.GuildPublicThread(
+    instance = _new(hikari.GuildPublicThread)
+    hikari.GuildPublicThread.__init__(
+        instance,
         app=app,
         id=hikari.Snowflake(message.id),
         name=message.name if message.HasField("name") else None,
         type=hikari.ChannelType.GUILD_PUBLIC_THREAD,
-        guild_id=hikari.Snowflake(message.guild_id),
+        guild_id=_SNOWFLAKES[message.guild_id],
         application_id=_optional_snowflake(message, "application_id"),
-        parent_id=hikari.Snowflake(message.parent_id),
+        parent_id=_SNOWFLAKES[message.parent_id],
         last_message_id=hikari.Snowflake(thread.last_message_id) if thread.HasField("last_message_id") else None,
         last_pin_timestamp=_datetime_from_proto(thread.last_pin_timestamp)
         if thread.HasField("last_pin_timestamp")
@@ -491,23 +556,26 @@ def _public_thread_from_proto(
         member=_thread_member_from_proto(thread),
         owner_id=hikari.Snowflake(thread.owner_id),
         metadata=_thread_metadata_from_proto(thread),
-        applied_tag_ids=list(map(hikari.Snowflake, thread.applied_tag_ids)),
-        flags=hikari.ChannelFlag(message.flags),
+        applied_tag_ids=[*map(_SNOWFLAKES.__getitem__, thread.applied_tag_ids[:])],
+        flags=_CHANNEL_FLAGS[message.flags],
     )
+    return instance
 
 
 def _private_thread_from_proto(
     message: channels_pb2.GuildChannel, app: hikari.traits.RESTAware, /
 ) -> hikari.GuildPrivateThread:
     thread = message.private_thread
-    return hikari.GuildPrivateThread(
+    instance = _new(hikari.GuildPrivateThread)
+    hikari.GuildPrivateThread.__init__(
+        instance,
         app=app,
         id=hikari.Snowflake(message.id),
         name=message.name if message.HasField("name") else None,
         type=hikari.ChannelType.GUILD_PRIVATE_THREAD,
-        guild_id=hikari.Snowflake(message.guild_id),
+        guild_id=_SNOWFLAKES[message.guild_id],
         application_id=_optional_snowflake(message, "application_id"),
-        parent_id=hikari.Snowflake(message.parent_id),
+        parent_id=_SNOWFLAKES[message.parent_id],
         last_message_id=hikari.Snowflake(thread.last_message_id) if thread.HasField("last_message_id") else None,
         last_pin_timestamp=_datetime_from_proto(thread.last_pin_timestamp)
         if thread.HasField("last_pin_timestamp")
@@ -519,6 +587,7 @@ def _private_thread_from_proto(
         owner_id=hikari.Snowflake(thread.owner_id),
         metadata=_thread_metadata_from_proto(thread),
     )
+    return instance
 
 
 _FROM_PROTO: typing.Final[

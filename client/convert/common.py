@@ -20,6 +20,62 @@ _SECONDS_PER_DAY = 86_400
 # is within half a microsecond of the exact value, so fromtimestamp rounds it back exactly.
 _FAST_FROMTIMESTAMP_LIMIT = 2**32
 _TIMEZONES: dict[int, datetime.timezone] = {0: datetime.UTC}
+_UTC = datetime.UTC
+_DateTime = common_pb2.DateTime
+_fromtimestamp = datetime.datetime.fromtimestamp
+
+
+class Interned(dict[int, _T]):
+    """Immutable values made from ints, made once per int: ``interned[n]`` is ``make(n)``, reused.
+
+    Snowflakes, flags, permissions and colours are immutable int subclasses and repeat across
+    entities (role ids, flag combinations), so one shared object stands for every equal one.
+    Kept to ``limit`` entries by starting over when full.
+    """
+
+    __slots__ = ("_limit", "_make")
+
+    def __init__(self, make: typing.Callable[[int], _T], /, limit: int = 4096) -> None:
+        super().__init__()
+        self._make = make
+        self._limit = limit
+
+    def __missing__(self, key: int, /) -> _T:
+        if len(self) >= self._limit:
+            self.clear()
+        value = self[key] = self._make(key)
+        return value
+
+
+class _New(typing.Protocol):
+    def __call__(self, cls: type[_T], /) -> _T: ...
+
+
+new_instance: typing.Final = typing.cast("_New", object.__new__)
+"""``object.__new__``: with the class's own ``__init__`` called on the result, the same object as ``cls(**kwargs)``.
+
+``cls(**kwargs)`` goes through ``type.__call__``, which packs the keywords into a dict for ``__new__`` and
+``__init__`` and unpacks them again; calling the (attrs-generated) ``__init__`` directly with the same
+keywords skips that, and runs exactly the same code. Only for classes :func:`plain_construction` accepts."""
+
+
+def plain_construction(*classes: type) -> None:
+    """Check that ``cls(**kwargs)`` is ``new_instance(cls)`` then ``cls.__init__(instance, **kwargs)`` for each class.
+
+    That holds when neither the class nor its metaclass customises creation (no ``__new__``, no metaclass
+    ``__call__``), as for hikari's attrs classes; the ``__init__`` run is the class's own either way.
+    """
+    object_new: object = object.__new__
+    type_call: object = type.__call__
+    for cls in classes:
+        if cls.__new__ is not object_new or type(cls).__call__ is not type_call:
+            raise TypeError(f"{cls!r} customises instance creation; construct it by calling it")
+
+
+SNOWFLAKES: typing.Final = Interned(hikari.Snowflake, 16_384)
+"""Guild, role and channel ids, which repeat across the entities of a guild."""
+COLORS: typing.Final = Interned(hikari.Color)
+PERMISSIONS: typing.Final = Interned(hikari.Permissions)
 
 
 def _timezone(offset_seconds: int, /) -> datetime.timezone:
@@ -30,19 +86,35 @@ def _timezone(offset_seconds: int, /) -> datetime.timezone:
     return tz
 
 
+def datetime_into(target: common_pb2.DateTime, value: datetime.datetime, /) -> None:
+    """Write a timezone-aware datetime into a DateTime message in place, and mark that message set.
+
+    Setting fields of a message field where it lies is cheaper than building a DateTime and copying it in.
+    """
+    if value.tzinfo is _UTC:
+        # What Discord sends and hikari parses: an offset of 0, the proto3 default, left unset.
+        delta = value - _EPOCH
+    else:
+        offset = value.utcoffset()
+        if offset is None:
+            raise ValueError(f"datetime must be timezone-aware, got naive {value!r}")
+        if offset.microseconds:
+            raise ValueError(f"datetime UTC offset must be whole seconds, got {offset!r}")
+        delta = value - _EPOCH
+        target.utc_offset_seconds = offset.days * _SECONDS_PER_DAY + offset.seconds
+    # Integer arithmetic on the timedelta is exact; value.timestamp() is a float and is not.
+    seconds = delta.days * _SECONDS_PER_DAY + delta.seconds
+    nanos = delta.microseconds * 1_000
+    # Assigning a field of a sub-message marks it (and its parents) set, zeros included.
+    instant = target.instant
+    instant.seconds = seconds
+    instant.nanos = nanos
+
+
 def datetime_to_proto(value: datetime.datetime, /) -> common_pb2.DateTime:
     """Convert a timezone-aware datetime to a DateTime that keeps its UTC offset."""
-    offset = value.utcoffset()
-    if offset is None:
-        raise ValueError(f"datetime must be timezone-aware, got naive {value!r}")
-    if offset.microseconds:
-        raise ValueError(f"datetime UTC offset must be whole seconds, got {offset!r}")
-    # Integer arithmetic on the timedelta is exact; value.timestamp() is a float and is not.
-    delta = value - _EPOCH
-    message = common_pb2.DateTime(utc_offset_seconds=offset.days * _SECONDS_PER_DAY + offset.seconds)
-    instant = message.instant
-    instant.seconds = delta.days * _SECONDS_PER_DAY + delta.seconds
-    instant.nanos = delta.microseconds * 1_000
+    message = _DateTime()
+    datetime_into(message, value)
     return message
 
 
@@ -53,26 +125,42 @@ def datetime_from_proto(message: common_pb2.DateTime, /) -> datetime.datetime:
     offset_seconds = message.utc_offset_seconds
     tz = _TIMEZONES.get(offset_seconds) or _timezone(offset_seconds)
     if -_FAST_FROMTIMESTAMP_LIMIT < seconds < _FAST_FROMTIMESTAMP_LIMIT:
-        return datetime.datetime.fromtimestamp(seconds + instant.nanos // 1_000 / 1e6, tz)
+        return _fromtimestamp(seconds + instant.nanos // 1_000 / 1e6, tz)
     # Build the wall time directly: near datetime.min and max the UTC instant itself may not fit.
     wall_time = _NAIVE_EPOCH + datetime.timedelta(seconds=seconds + offset_seconds, microseconds=instant.nanos // 1_000)
     return wall_time.replace(tzinfo=tz)
 
 
-def timedelta_to_proto(value: datetime.timedelta, /) -> duration_pb2.Duration:
-    """Convert a timedelta to a Duration, exact to the microsecond."""
+def timedelta_into(target: duration_pb2.Duration, value: datetime.timedelta, /) -> None:
+    """Write a timedelta into a Duration message in place, exact to the microsecond, and mark that message set."""
     seconds = value.days * _SECONDS_PER_DAY + value.seconds
     nanos = value.microseconds * 1_000
     # A Duration's seconds and nanos must share a sign; timedelta keeps microseconds positive.
     if seconds < 0 and nanos:
         seconds += 1
         nanos -= 1_000_000_000
-    return duration_pb2.Duration(seconds=seconds, nanos=nanos)
+    # Assigning a field of a sub-message marks it set, zeros included: a zero duration is still sent.
+    target.seconds = seconds
+    target.nanos = nanos
+
+
+def timedelta_to_proto(value: datetime.timedelta, /) -> duration_pb2.Duration:
+    """Convert a timedelta to a Duration, exact to the microsecond."""
+    message = duration_pb2.Duration()
+    timedelta_into(message, value)
+    return message
+
+
+_TIMEDELTAS: typing.Final = Interned(lambda seconds: datetime.timedelta(seconds=seconds))
+"""Whole-second durations (rate limits, archive durations), which repeat; a timedelta is immutable."""
 
 
 def timedelta_from_proto(message: duration_pb2.Duration, /) -> datetime.timedelta:
     """Convert a Duration to a timedelta."""
-    return datetime.timedelta(seconds=message.seconds, microseconds=message.nanos // 1_000)
+    nanos = message.nanos
+    if nanos:
+        return datetime.timedelta(seconds=message.seconds, microseconds=nanos // 1_000)
+    return _TIMEDELTAS[message.seconds]
 
 
 def enum_to_proto(proto_enum: type[_P], value: int, /) -> _P:
@@ -89,21 +177,36 @@ def enum_from_proto(enum_type: typing.Callable[[int], _T], value: int, /) -> _T:
 
 def avatar_decoration_to_proto(decoration: hikari.users.AvatarDecoration, /) -> common_pb2.AvatarDecoration:
     """Convert an avatar decoration to its proto message."""
+    message = common_pb2.AvatarDecoration()
+    avatar_decoration_into(message, decoration)
+    return message
+
+
+_AvatarDecoration = hikari.users.AvatarDecoration
+_init_avatar_decoration = _AvatarDecoration.__init__
+plain_construction(_AvatarDecoration)
+
+
+def avatar_decoration_into(target: common_pb2.AvatarDecoration, decoration: hikari.users.AvatarDecoration, /) -> None:
+    """Write an avatar decoration into its message in place, and mark that message set."""
+    target.SetInParent()
+    target.asset_hash = decoration.asset_hash
+    target.sku_id = decoration.sku_id
     expires_at = decoration.expires_at
-    return common_pb2.AvatarDecoration(
-        asset_hash=decoration.asset_hash,
-        sku_id=decoration.sku_id,
-        expires_at=None if expires_at is None else datetime_to_proto(expires_at),
-    )
+    if expires_at is not None:
+        datetime_into(target.expires_at, expires_at)
 
 
 def avatar_decoration_from_proto(message: common_pb2.AvatarDecoration, /) -> hikari.users.AvatarDecoration:
     """Convert an avatar decoration message to hikari's AvatarDecoration."""
-    return hikari.users.AvatarDecoration(
+    decoration = new_instance(_AvatarDecoration)
+    _init_avatar_decoration(
+        decoration,
         asset_hash=message.asset_hash,
-        sku_id=hikari.Snowflake(message.sku_id),
+        sku_id=SNOWFLAKES[message.sku_id],
         expires_at=datetime_from_proto(message.expires_at) if message.HasField("expires_at") else None,
     )
+    return decoration
 
 
 def permission_overwrite_to_proto(overwrite: hikari.PermissionOverwrite, /) -> common_pb2.PermissionOverwrite:
@@ -116,7 +219,22 @@ def permission_overwrite_to_proto(overwrite: hikari.PermissionOverwrite, /) -> c
     )
 
 
+_PermissionOverwrite = hikari.PermissionOverwrite
+_init_permission_overwrite = _PermissionOverwrite.__init__
+plain_construction(_PermissionOverwrite)
+_OVERWRITE_TYPES: typing.Final = Interned(lambda number: hikari.PermissionOverwriteType(number - 1))
+
+
 def permission_overwrite_from_proto(message: common_pb2.PermissionOverwrite, /) -> hikari.PermissionOverwrite:
     """Convert a permission overwrite message to hikari's PermissionOverwrite."""
-    # PermissionOverwrite's converters make the Snowflake, the type enum and the Permissions.
-    return hikari.PermissionOverwrite(id=message.id, type=message.type - 1, allow=message.allow, deny=message.deny)
+    # PermissionOverwrite's converters make the Snowflake, the type enum and the Permissions; given
+    # them already made (interned), they return equal values of the same types.
+    overwrite = new_instance(_PermissionOverwrite)
+    _init_permission_overwrite(
+        overwrite,
+        id=SNOWFLAKES[message.id],
+        type=_OVERWRITE_TYPES[message.type],
+        allow=PERMISSIONS[message.allow],
+        deny=PERMISSIONS[message.deny],
+    )
+    return overwrite

@@ -13,62 +13,89 @@ from hikari_kura.v1 import members_pb2, queries_pb2
 from .. import queries
 from . import common
 
+_Member = hikari.Member
+_UserImpl = hikari.users.UserImpl
+_MemberMessage = members_pb2.Member
+# Each made as new_instance(cls) then its own attrs __init__: cls(**kwargs) runs the same code, slower.
+common.plain_construction(_Member, _UserImpl)
+_new = common.new_instance
+_init_member = _Member.__init__
+_init_user = _UserImpl.__init__
+_Snowflake = hikari.Snowflake
+_UNDEFINED = hikari.UNDEFINED
+_SNOWFLAKES = common.SNOWFLAKES
+_USER_FLAGS = common.Interned(hikari.UserFlag)
+_MEMBER_FLAGS = common.Interned(hikari.GuildMemberFlags)
+_datetime_into = common.datetime_into
+_datetime_from_proto = common.datetime_from_proto
+_decoration_into = common.avatar_decoration_into
+
 
 def member_to_proto(member: hikari.Member, /) -> members_pb2.Member:
     """Convert a member and its user to a Member message."""
+    # Fields are set where they lie, nested messages included (cheaper than constructor keywords and
+    # than building nested messages to copy in); None and UNDEFINED leave a field unset, and so do
+    # proto3 defaults, which are not sent either way.
+    message = _MemberMessage()
+    message.guild_id = member.guild_id
     user = member.user
-    joined_at = member.joined_at
-    premium_since = member.premium_since
-    communication_disabled_until = member.raw_communication_disabled_until
-    guild_avatar_decoration = member.guild_avatar_decoration
-    avatar_decoration = user.avatar_decoration
-    primary_guild = user.primary_guild
-    is_deaf = member.is_deaf
-    is_mute = member.is_mute
-    is_pending = member.is_pending
-    return members_pb2.Member(
-        guild_id=member.guild_id,
-        user=members_pb2.User(
-            id=user.id,
-            discriminator=user.discriminator,
-            username=user.username,
-            global_name=user.global_name,
-            avatar_decoration=None
-            if avatar_decoration is None
-            else common.avatar_decoration_to_proto(avatar_decoration),
-            avatar_hash=user.avatar_hash,
-            banner_hash=user.banner_hash,
-            accent_color=user.accent_color,
-            is_bot=user.is_bot,
-            is_system=user.is_system,
-            flags=user.flags,
-            primary_guild=None
-            if primary_guild is None
-            else members_pb2.PrimaryGuild(
-                identity_guild_id=primary_guild.identity_guild_id,
-                identity_enabled=primary_guild.identity_enabled,
-                tag=primary_guild.tag,
-                badge_hash=primary_guild.badge_hash,
-            ),
-        ),
-        # UNDEFINED (Discord did not say) travels as an unset field.
-        is_deaf=None if is_deaf is hikari.UNDEFINED else is_deaf,
-        is_mute=None if is_mute is hikari.UNDEFINED else is_mute,
-        is_pending=None if is_pending is hikari.UNDEFINED else is_pending,
-        joined_at=None if joined_at is None else common.datetime_to_proto(joined_at),
-        nickname=member.nickname,
-        premium_since=None if premium_since is None else common.datetime_to_proto(premium_since),
-        raw_communication_disabled_until=None
-        if communication_disabled_until is None
-        else common.datetime_to_proto(communication_disabled_until),
-        role_ids=member.role_ids,
-        guild_avatar_decoration=None
-        if guild_avatar_decoration is None
-        else common.avatar_decoration_to_proto(guild_avatar_decoration),
-        guild_avatar_hash=member.guild_avatar_hash,
-        guild_banner_hash=member.guild_banner_hash,
-        guild_flags=member.guild_flags,
-    )
+    out = message.user
+    out.id = user.id
+    out.discriminator = user.discriminator
+    out.username = user.username
+    if (global_name := user.global_name) is not None:
+        out.global_name = global_name
+    if (avatar_decoration := user.avatar_decoration) is not None:
+        _decoration_into(out.avatar_decoration, avatar_decoration)
+    if (avatar_hash := user.avatar_hash) is not None:
+        out.avatar_hash = avatar_hash
+    if (banner_hash := user.banner_hash) is not None:
+        out.banner_hash = banner_hash
+    if (accent_color := user.accent_color) is not None:
+        out.accent_color = accent_color
+    if user.is_bot:
+        out.is_bot = True
+    if user.is_system:
+        out.is_system = True
+    if flags := user.flags:
+        out.flags = flags
+    if (primary_guild := user.primary_guild) is not None:
+        out_primary_guild = out.primary_guild
+        out_primary_guild.SetInParent()  # set even when every field of it is None
+        if (identity_guild_id := primary_guild.identity_guild_id) is not None:
+            out_primary_guild.identity_guild_id = identity_guild_id
+        if (identity_enabled := primary_guild.identity_enabled) is not None:
+            out_primary_guild.identity_enabled = identity_enabled
+        if (tag := primary_guild.tag) is not None:
+            out_primary_guild.tag = tag
+        if (badge_hash := primary_guild.badge_hash) is not None:
+            out_primary_guild.badge_hash = badge_hash
+    # UNDEFINED (Discord did not say) travels as an unset field.
+    if (is_deaf := member.is_deaf) is not _UNDEFINED:
+        message.is_deaf = is_deaf
+    if (is_mute := member.is_mute) is not _UNDEFINED:
+        message.is_mute = is_mute
+    if (is_pending := member.is_pending) is not _UNDEFINED:
+        message.is_pending = is_pending
+    if (joined_at := member.joined_at) is not None:
+        _datetime_into(message.joined_at, joined_at)
+    if (nickname := member.nickname) is not None:
+        message.nickname = nickname
+    if (premium_since := member.premium_since) is not None:
+        _datetime_into(message.premium_since, premium_since)
+    if (communication_disabled_until := member.raw_communication_disabled_until) is not None:
+        _datetime_into(message.raw_communication_disabled_until, communication_disabled_until)
+    if role_ids := member.role_ids:
+        message.role_ids.extend(role_ids)
+    if (guild_avatar_decoration := member.guild_avatar_decoration) is not None:
+        _decoration_into(message.guild_avatar_decoration, guild_avatar_decoration)
+    if (guild_avatar_hash := member.guild_avatar_hash) is not None:
+        message.guild_avatar_hash = guild_avatar_hash
+    if (guild_banner_hash := member.guild_banner_hash) is not None:
+        message.guild_banner_hash = guild_banner_hash
+    if guild_flags := member.guild_flags:
+        message.guild_flags = guild_flags
+    return message
 
 
 def member_from_proto(message: members_pb2.Member, /, *, app: hikari.traits.RESTAware) -> hikari.Member:
@@ -89,42 +116,49 @@ def member_from_proto(message: members_pb2.Member, /, *, app: hikari.traits.REST
         )
     else:
         user_primary_guild = None
-    return hikari.Member(
-        guild_id=hikari.Snowflake(message.guild_id),
-        user=hikari.users.UserImpl(
-            app=app,
-            id=hikari.Snowflake(user.id),
-            discriminator=user.discriminator,
-            username=user.username,
-            global_name=user.global_name if has_user("global_name") else None,
-            avatar_decoration=common.avatar_decoration_from_proto(user.avatar_decoration)
-            if has_user("avatar_decoration")
-            else None,
-            avatar_hash=user.avatar_hash if has_user("avatar_hash") else None,
-            banner_hash=user.banner_hash if has_user("banner_hash") else None,
-            accent_color=hikari.Color(user.accent_color) if has_user("accent_color") else None,
-            is_bot=user.is_bot,
-            is_system=user.is_system,
-            flags=hikari.UserFlag(user.flags),
-            primary_guild=user_primary_guild,
-        ),
-        is_deaf=message.is_deaf if has("is_deaf") else hikari.UNDEFINED,
-        is_mute=message.is_mute if has("is_mute") else hikari.UNDEFINED,
-        is_pending=message.is_pending if has("is_pending") else hikari.UNDEFINED,
-        joined_at=common.datetime_from_proto(message.joined_at) if has("joined_at") else None,
+    user_impl = _new(_UserImpl)
+    _init_user(
+        user_impl,
+        app=app,
+        id=_Snowflake(user.id),
+        discriminator=user.discriminator,
+        username=user.username,
+        global_name=user.global_name if has_user("global_name") else None,
+        avatar_decoration=common.avatar_decoration_from_proto(user.avatar_decoration)
+        if has_user("avatar_decoration")
+        else None,
+        avatar_hash=user.avatar_hash if has_user("avatar_hash") else None,
+        banner_hash=user.banner_hash if has_user("banner_hash") else None,
+        accent_color=common.COLORS[user.accent_color] if has_user("accent_color") else None,
+        is_bot=user.is_bot,
+        is_system=user.is_system,
+        flags=_USER_FLAGS[user.flags],
+        primary_guild=user_primary_guild,
+    )
+    member = _new(_Member)
+    _init_member(
+        member,
+        guild_id=_SNOWFLAKES[message.guild_id],
+        user=user_impl,
+        is_deaf=message.is_deaf if has("is_deaf") else _UNDEFINED,
+        is_mute=message.is_mute if has("is_mute") else _UNDEFINED,
+        is_pending=message.is_pending if has("is_pending") else _UNDEFINED,
+        joined_at=_datetime_from_proto(message.joined_at) if has("joined_at") else None,
         nickname=message.nickname if has("nickname") else None,
-        premium_since=common.datetime_from_proto(message.premium_since) if has("premium_since") else None,
-        raw_communication_disabled_until=common.datetime_from_proto(message.raw_communication_disabled_until)
+        premium_since=_datetime_from_proto(message.premium_since) if has("premium_since") else None,
+        raw_communication_disabled_until=_datetime_from_proto(message.raw_communication_disabled_until)
         if has("raw_communication_disabled_until")
         else None,
-        role_ids=list(map(hikari.Snowflake, message.role_ids)),
+        # Slicing copies the repeated field to a list in one step (iterating it is slower).
+        role_ids=[*map(_SNOWFLAKES.__getitem__, message.role_ids[:])],
         guild_avatar_decoration=common.avatar_decoration_from_proto(message.guild_avatar_decoration)
         if has("guild_avatar_decoration")
         else None,
         guild_avatar_hash=message.guild_avatar_hash if has("guild_avatar_hash") else None,
         guild_banner_hash=message.guild_banner_hash if has("guild_banner_hash") else None,
-        guild_flags=hikari.GuildMemberFlags(message.guild_flags),
+        guild_flags=_MEMBER_FLAGS[message.guild_flags],
     )
+    return member
 
 
 def member_query_to_proto(query: queries.MemberQuery, /) -> queries_pb2.MemberQuery:
