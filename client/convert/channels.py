@@ -341,15 +341,25 @@ def _category_from_proto(message: channels_pb2.GuildChannel, app: hikari.traits.
     return instance
 
 
-def _voice_from_proto(message: channels_pb2.GuildChannel, app: hikari.traits.RESTAware, /) -> hikari.GuildVoiceChannel:
-    voice = message.voice
-    instance = _new(hikari.GuildVoiceChannel)
-    hikari.GuildVoiceChannel.__init__(
+_VoiceLike = typing.TypeVar("_VoiceLike", hikari.GuildVoiceChannel, hikari.GuildStageChannel)
+
+
+def _voice_like_from_proto(
+    message: channels_pb2.GuildChannel,
+    app: hikari.traits.RESTAware,
+    cls: type[_VoiceLike],
+    channel_type: hikari.ChannelType,
+    voice: channels_pb2.VoiceChannel,
+    /,
+) -> _VoiceLike:
+    """Build a voice or stage channel: hikari gives both the same fields."""
+    instance = _new(cls)
+    cls.__init__(
         instance,
         app=app,
         id=hikari.Snowflake(message.id),
         name=message.name if message.HasField("name") else None,
-        type=hikari.ChannelType.GUILD_VOICE,
+        type=channel_type,
         guild_id=_SNOWFLAKES[message.guild_id],
         application_id=_optional_snowflake(message, "application_id"),
         parent_id=_optional_snowflake(message, "parent_id"),
@@ -366,29 +376,12 @@ def _voice_from_proto(message: channels_pb2.GuildChannel, app: hikari.traits.RES
     return instance
 
 
+def _voice_from_proto(message: channels_pb2.GuildChannel, app: hikari.traits.RESTAware, /) -> hikari.GuildVoiceChannel:
+    return _voice_like_from_proto(message, app, hikari.GuildVoiceChannel, hikari.ChannelType.GUILD_VOICE, message.voice)
+
+
 def _stage_from_proto(message: channels_pb2.GuildChannel, app: hikari.traits.RESTAware, /) -> hikari.GuildStageChannel:
-    stage = message.stage
-    instance = _new(hikari.GuildStageChannel)
-    hikari.GuildStageChannel.__init__(
-        instance,
-        app=app,
-        id=hikari.Snowflake(message.id),
-        name=message.name if message.HasField("name") else None,
-        type=hikari.ChannelType.GUILD_STAGE,
-        guild_id=_SNOWFLAKES[message.guild_id],
-        application_id=_optional_snowflake(message, "application_id"),
-        parent_id=_optional_snowflake(message, "parent_id"),
-        position=message.position,
-        is_nsfw=message.is_nsfw,
-        permission_overwrites=_overwrites_from_proto(message),
-        flags=_CHANNEL_FLAGS[message.flags],
-        bitrate=stage.bitrate,
-        region=stage.region if stage.HasField("region") else None,
-        user_limit=stage.user_limit,
-        video_quality_mode=common.enum_from_proto(hikari.VideoQualityMode, stage.video_quality_mode),
-        last_message_id=hikari.Snowflake(stage.last_message_id) if stage.HasField("last_message_id") else None,
-    )
-    return instance
+    return _voice_like_from_proto(message, app, hikari.GuildStageChannel, hikari.ChannelType.GUILD_STAGE, message.stage)
 
 
 def _forum_tags_from_proto(forum: channels_pb2.ForumChannel, /) -> list[hikari.ForumTag]:
@@ -406,15 +399,25 @@ def _forum_tags_from_proto(forum: channels_pb2.ForumChannel, /) -> list[hikari.F
     return tags
 
 
-def _forum_from_proto(message: channels_pb2.GuildChannel, app: hikari.traits.RESTAware, /) -> hikari.GuildForumChannel:
-    forum = message.forum
-    instance = _new(hikari.GuildForumChannel)
-    hikari.GuildForumChannel.__init__(
+_ForumLike = typing.TypeVar("_ForumLike", hikari.GuildForumChannel, hikari.GuildMediaChannel)
+
+
+def _forum_like_from_proto(
+    message: channels_pb2.GuildChannel,
+    app: hikari.traits.RESTAware,
+    cls: type[_ForumLike],
+    channel_type: hikari.ChannelType,
+    forum: channels_pb2.ForumChannel,
+    /,
+) -> _ForumLike:
+    """Build a forum or media channel: hikari gives both the same fields."""
+    instance = _new(cls)
+    cls.__init__(
         instance,
         app=app,
         id=hikari.Snowflake(message.id),
         name=message.name if message.HasField("name") else None,
-        type=hikari.ChannelType.GUILD_FORUM,
+        type=channel_type,
         guild_id=_SNOWFLAKES[message.guild_id],
         application_id=_optional_snowflake(message, "application_id"),
         parent_id=_optional_snowflake(message, "parent_id"),
@@ -440,38 +443,12 @@ def _forum_from_proto(message: channels_pb2.GuildChannel, app: hikari.traits.RES
     return instance
 
 
+def _forum_from_proto(message: channels_pb2.GuildChannel, app: hikari.traits.RESTAware, /) -> hikari.GuildForumChannel:
+    return _forum_like_from_proto(message, app, hikari.GuildForumChannel, hikari.ChannelType.GUILD_FORUM, message.forum)
+
+
 def _media_from_proto(message: channels_pb2.GuildChannel, app: hikari.traits.RESTAware, /) -> hikari.GuildMediaChannel:
-    media = message.media
-    instance = _new(hikari.GuildMediaChannel)
-    hikari.GuildMediaChannel.__init__(
-        instance,
-        app=app,
-        id=hikari.Snowflake(message.id),
-        name=message.name if message.HasField("name") else None,
-        type=hikari.ChannelType.GUILD_MEDIA,
-        guild_id=_SNOWFLAKES[message.guild_id],
-        application_id=_optional_snowflake(message, "application_id"),
-        parent_id=_optional_snowflake(message, "parent_id"),
-        position=message.position,
-        is_nsfw=message.is_nsfw,
-        permission_overwrites=_overwrites_from_proto(message),
-        flags=_CHANNEL_FLAGS[message.flags],
-        topic=media.topic if media.HasField("topic") else None,
-        last_thread_id=hikari.Snowflake(media.last_thread_id) if media.HasField("last_thread_id") else None,
-        rate_limit_per_user=_timedelta_from_proto(media.rate_limit_per_user),
-        default_thread_rate_limit_per_user=_timedelta_from_proto(media.default_thread_rate_limit_per_user),
-        default_auto_archive_duration=_timedelta_from_proto(media.default_auto_archive_duration),
-        available_tags=_forum_tags_from_proto(media),
-        default_sort_order=common.enum_from_proto(hikari.ForumSortOrderType, media.default_sort_order),
-        default_layout=common.enum_from_proto(hikari.ForumLayoutType, media.default_layout),
-        default_reaction_emoji_id=hikari.Snowflake(media.default_reaction_emoji_id)
-        if media.HasField("default_reaction_emoji_id")
-        else None,
-        default_reaction_emoji_name=_unicode_emoji_or_empty(media.default_reaction_emoji_name)
-        if media.HasField("default_reaction_emoji_name")
-        else None,
-    )
-    return instance
+    return _forum_like_from_proto(message, app, hikari.GuildMediaChannel, hikari.ChannelType.GUILD_MEDIA, message.media)
 
 
 def _thread_member_from_proto(thread: channels_pb2.Thread, /) -> hikari.ThreadMember | None:
@@ -504,17 +481,26 @@ def _thread_metadata_from_proto(thread: channels_pb2.Thread, /) -> hikari.Thread
     return instance
 
 
-def _news_thread_from_proto(
-    message: channels_pb2.GuildChannel, app: hikari.traits.RESTAware, /
-) -> hikari.GuildNewsThread:
-    thread = message.news_thread
-    instance = _new(hikari.GuildNewsThread)
-    hikari.GuildNewsThread.__init__(
+_Thread = typing.TypeVar("_Thread", hikari.GuildNewsThread, hikari.GuildPublicThread, hikari.GuildPrivateThread)
+
+
+def _thread_from_proto(
+    message: channels_pb2.GuildChannel,
+    app: hikari.traits.RESTAware,
+    cls: type[_Thread],
+    channel_type: hikari.ChannelType,
+    thread: channels_pb2.Thread,
+    /,
+    **extra: typing.Any,
+) -> _Thread:
+    """Build a thread of any kind from the fields they share, plus ``extra`` ones of its kind."""
+    instance = _new(cls)
+    cls.__init__(
         instance,
         app=app,
         id=hikari.Snowflake(message.id),
         name=message.name if message.HasField("name") else None,
-        type=hikari.ChannelType.GUILD_NEWS_THREAD,
+        type=channel_type,
         guild_id=_SNOWFLAKES[message.guild_id],
         application_id=_optional_snowflake(message, "application_id"),
         parent_id=_SNOWFLAKES[message.parent_id],
@@ -528,66 +514,40 @@ def _news_thread_from_proto(
         member=_thread_member_from_proto(thread),
         owner_id=hikari.Snowflake(thread.owner_id),
         metadata=_thread_metadata_from_proto(thread),
+        **extra,
     )
     return instance
+
+
+def _news_thread_from_proto(
+    message: channels_pb2.GuildChannel, app: hikari.traits.RESTAware, /
+) -> hikari.GuildNewsThread:
+    return _thread_from_proto(
+        message, app, hikari.GuildNewsThread, hikari.ChannelType.GUILD_NEWS_THREAD, message.news_thread
+    )
 
 
 def _public_thread_from_proto(
     message: channels_pb2.GuildChannel, app: hikari.traits.RESTAware, /
 ) -> hikari.GuildPublicThread:
     thread = message.public_thread
-    instance = _new(hikari.GuildPublicThread)
-    hikari.GuildPublicThread.__init__(
-        instance,
-        app=app,
-        id=hikari.Snowflake(message.id),
-        name=message.name if message.HasField("name") else None,
-        type=hikari.ChannelType.GUILD_PUBLIC_THREAD,
-        guild_id=_SNOWFLAKES[message.guild_id],
-        application_id=_optional_snowflake(message, "application_id"),
-        parent_id=_SNOWFLAKES[message.parent_id],
-        last_message_id=hikari.Snowflake(thread.last_message_id) if thread.HasField("last_message_id") else None,
-        last_pin_timestamp=_datetime_from_proto(thread.last_pin_timestamp)
-        if thread.HasField("last_pin_timestamp")
-        else None,
-        rate_limit_per_user=_timedelta_from_proto(thread.rate_limit_per_user),
-        approximate_message_count=thread.approximate_message_count,
-        approximate_member_count=thread.approximate_member_count,
-        member=_thread_member_from_proto(thread),
-        owner_id=hikari.Snowflake(thread.owner_id),
-        metadata=_thread_metadata_from_proto(thread),
+    return _thread_from_proto(
+        message,
+        app,
+        hikari.GuildPublicThread,
+        hikari.ChannelType.GUILD_PUBLIC_THREAD,
+        thread,
         applied_tag_ids=[*map(_SNOWFLAKES.__getitem__, thread.applied_tag_ids[:])],
         flags=_CHANNEL_FLAGS[message.flags],
     )
-    return instance
 
 
 def _private_thread_from_proto(
     message: channels_pb2.GuildChannel, app: hikari.traits.RESTAware, /
 ) -> hikari.GuildPrivateThread:
-    thread = message.private_thread
-    instance = _new(hikari.GuildPrivateThread)
-    hikari.GuildPrivateThread.__init__(
-        instance,
-        app=app,
-        id=hikari.Snowflake(message.id),
-        name=message.name if message.HasField("name") else None,
-        type=hikari.ChannelType.GUILD_PRIVATE_THREAD,
-        guild_id=_SNOWFLAKES[message.guild_id],
-        application_id=_optional_snowflake(message, "application_id"),
-        parent_id=_SNOWFLAKES[message.parent_id],
-        last_message_id=hikari.Snowflake(thread.last_message_id) if thread.HasField("last_message_id") else None,
-        last_pin_timestamp=_datetime_from_proto(thread.last_pin_timestamp)
-        if thread.HasField("last_pin_timestamp")
-        else None,
-        rate_limit_per_user=_timedelta_from_proto(thread.rate_limit_per_user),
-        approximate_message_count=thread.approximate_message_count,
-        approximate_member_count=thread.approximate_member_count,
-        member=_thread_member_from_proto(thread),
-        owner_id=hikari.Snowflake(thread.owner_id),
-        metadata=_thread_metadata_from_proto(thread),
+    return _thread_from_proto(
+        message, app, hikari.GuildPrivateThread, hikari.ChannelType.GUILD_PRIVATE_THREAD, message.private_thread
     )
-    return instance
 
 
 _FROM_PROTO: typing.Final[
