@@ -460,3 +460,13 @@ async def test_every_command_of_the_guide_prints_what_it_shows(grpcurl_binary: p
             assert _appear_in_order([line for line in shown if line.strip() != _CUT], printed), context
         else:
             assert printed == shown, context
+
+
+def test_every_grpcurl_line_of_the_readme_is_a_command_of_the_tested_guide() -> None:
+    readme = (REPO_ROOT / "README.md").read_text()
+    guide = (REPO_ROOT / "docs" / "grpcurl.md").read_text()
+    commands = [
+        line.removeprefix("$ ") for line in readme.splitlines() if line.removeprefix("$ ").startswith("grpcurl ")
+    ]
+    assert len(commands) >= 9, "the README's grpcurl section was not found"
+    assert [command for command in commands if command not in guide] == []
