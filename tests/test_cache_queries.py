@@ -1,0 +1,142 @@
+"""The cache's query API: views with ``where``/``get`` and the lazy ``CacheIterator`` helpers."""
+
+from __future__ import annotations
+
+import collections.abc
+
+import hikari
+import payloads
+import pytest
+from fidelity import assert_same_entity
+from gateway import Gateway
+
+from hikari_kura.client import Cache, CacheIterator, GrpcBackend
+
+
+@pytest.fixture
+async def stored(target: str) -> collections.abc.AsyncIterator[tuple[Cache, hikari.GuildAvailableEvent]]:
+    """A cache holding the test guild, written through the event bridge."""
+    app = payloads.make_app()
+    backend = GrpcBackend(target, app=app)
+    cache = Cache(app, backend)
+    gateway = Gateway(app)
+    await gateway.start()
+    event = gateway.guild_available(payloads.guild_create_payload())
+    await gateway.dispatch(event)
+    await backend.flush()
+    yield cache, event
+    await gateway.stop()
+
+
+async def test_get_reads_one_object_by_its_key(stored: tuple[Cache, hikari.GuildAvailableEvent]) -> None:
+    cache, event = stored
+    guild = await cache.guilds.get(payloads.GUILD_ID)
+    assert guild is not None
+    assert_same_entity(guild, event.guild)
+    channel = await cache.channels.get(payloads.FORUM_ID)
+    assert channel is not None
+    assert_same_entity(channel, event.channels[hikari.Snowflake(payloads.FORUM_ID)])
+    thread = await cache.channels.get(payloads.PRIVATE_THREAD_ID)
+    assert thread is not None
+    assert_same_entity(thread, event.threads[hikari.Snowflake(payloads.PRIVATE_THREAD_ID)])
+    member = await cache.members.get(payloads.GUILD_ID, payloads.OWNER_ID)
+    assert member is not None
+    assert_same_entity(member, event.members[hikari.Snowflake(payloads.OWNER_ID)])
+    role = await cache.roles.get(payloads.ROLE_ADMIN_ID)
+    assert role is not None
+    assert_same_entity(role, event.roles[hikari.Snowflake(payloads.ROLE_ADMIN_ID)])
+    assert await cache.guilds.get(1) is None
+    assert await cache.members.get(payloads.GUILD_ID, 1) is None
+
+
+async def test_where_filters_by_the_query_fields(stored: tuple[Cache, hikari.GuildAvailableEvent]) -> None:
+    cache, event = stored
+    text = await cache.channels.where(guild_id=payloads.GUILD_ID, type=hikari.ChannelType.GUILD_TEXT).collect()
+    assert [int(c.id) for c in text] == [payloads.TEXT_ID]
+    under_category = {int(c.id) async for c in cache.channels.where(parent_id=payloads.CATEGORY_ID)}
+    assert under_category == {int(c.id) for c in event.channels.values() if c.parent_id == payloads.CATEGORY_ID}
+    assert [g.name async for g in cache.guilds.where(name="Kura Test Guild")] == ["Kura Test Guild"]
+    assert await cache.guilds.where(name="no such guild").collect() == []
+    managed = {int(r.id) async for r in cache.roles.where(guild_id=payloads.GUILD_ID, is_managed=True)}
+    assert managed == {payloads.ROLE_BOT_ID, payloads.ROLE_BOOSTER_ID}
+    assert await cache.members.all().count() == len(event.members)
+    with pytest.raises(TypeError):
+        cache.members.where(no_such_field=1)  # type: ignore[call-arg]
+
+
+async def test_members_by_role_roles_of_a_member_and_threads_of_a_channel(
+    stored: tuple[Cache, hikari.GuildAvailableEvent],
+) -> None:
+    cache, event = stored
+    admins = {int(m.id) async for m in cache.members.with_role(payloads.ROLE_ADMIN_ID)}
+    assert admins == {int(m.id) for m in event.members.values() if payloads.ROLE_ADMIN_ID in m.role_ids}
+    assert admins  # the test guild has admins, so the filter had something to find
+    role = event.roles[hikari.Snowflake(payloads.ROLE_BOT_ID)]
+    assert [int(m.id) async for m in cache.members.with_role(role)] == [payloads.BOT_USER_ID]
+
+    owner = event.members[hikari.Snowflake(payloads.OWNER_ID)]
+    held = {int(r.id) async for r in cache.roles.of(owner)}
+    assert held == {int(role_id) for role_id in owner.role_ids}
+    assert payloads.GUILD_ID in held  # @everyone
+
+    threads = [t async for t in cache.channels.threads_of(payloads.FORUM_ID)]
+    assert [int(t.id) for t in threads] == [payloads.PUBLIC_THREAD_ID]
+    assert all(isinstance(t, hikari.GuildThreadChannel) for t in threads)
+
+
+async def test_iterator_helpers_over_real_results(stored: tuple[Cache, hikari.GuildAvailableEvent]) -> None:
+    cache, event = stored
+    members = cache.members.where(guild_id=payloads.GUILD_ID)
+    ids = [int(m.id) async for m in members]
+    assert sorted(ids) == sorted(int(m) for m in event.members)
+    assert [int(m.id) for m in await members] == ids  # awaiting collects; iterating again re-reads
+    assert await members.count() == len(ids)
+    first, last = await members.first(), await members.last()
+    assert first is not None and last is not None
+    assert (int(first.id), int(last.id)) == (ids[0], ids[-1])
+    assert await members.map(lambda m: int(m.id)).limit(2).collect() == ids[:2]
+    assert await members.limit(0).collect() == []
+    assert await members.filter(lambda m: m.is_bot).map(lambda m: int(m.id)).collect() == [payloads.BOT_USER_ID]
+    assert await members.map(lambda m: int(m.id)).chunk(2).collect() == [ids[:2], ids[2:]]
+    assert await members.map(lambda m: int(m.id)).enumerate(1).collect() == list(enumerate(ids, 1))
+    found = await members.find(lambda m: m.is_system)
+    assert found is not None and found.is_system
+    assert await members.find(lambda m: m.nickname == "nobody") is None
+    assert await members.any(lambda m: m.is_bot)
+    assert not await members.all(lambda m: m.is_bot)
+    assert await members.all(lambda m: m.guild_id == payloads.GUILD_ID)
+
+
+class _Source:
+    """An async source that records how far it was read and whether it was closed."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.read = 0
+        self.closed = 0
+
+    async def items(self) -> collections.abc.AsyncGenerator[int, None]:
+        try:
+            for item in range(self.count):
+                self.read += 1
+                yield item
+        finally:
+            self.closed += 1
+
+
+async def test_early_stops_close_the_read_and_chaining_reads_nothing() -> None:
+    source = _Source(1_000)
+    results = CacheIterator(source.items).map(lambda x: x * 2).filter(lambda x: x % 3 == 0)
+    assert source.read == 0  # chaining is lazy
+    assert await results.first() == 0
+    assert (source.read, source.closed) == (1, 1)
+    assert await results.limit(3).collect() == [0, 6, 12]
+    assert (source.read, source.closed) == (1 + 7, 2)
+    assert await results.find(lambda x: x > 100) == 102
+    assert source.closed == 3
+    assert await results.any(lambda x: x == 30)
+    assert source.closed == 4
+    with pytest.raises(ValueError, match="limit"):
+        results.limit(-1)
+    with pytest.raises(ValueError, match="chunk"):
+        results.chunk(0)
