@@ -1,7 +1,8 @@
-"""The README's example bot runs against a real server: gateway events become cache writes."""
+"""The README's example bot runs against a real server: its gateway events go through ``Cache``."""
 
 from __future__ import annotations
 
+import logging
 import pathlib
 import runpy
 import typing
@@ -9,20 +10,12 @@ import typing
 import hikari
 import payloads
 import pytest
-from fidelity import assert_same_entity
-from hikari.impl import shard as shard_impl
+from gateway import Gateway, user_id
 
-from hikari_kura.client import GrpcBackend, GuildQuery, MemberQuery
+from hikari_kura.client import Cache, GrpcBackend
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-EXAMPLE = ROOT / "examples" / "grpc_backend_bot.py"
-
-
-class _ReadyShard(shard_impl.GatewayShardImpl):
-    """A real shard, never connected, that answers as one that received Discord's READY would."""
-
-    def get_user_id(self) -> hikari.Snowflake:
-        return hikari.Snowflake(payloads.BOT_USER_ID)
+EXAMPLE = ROOT / "examples" / "cache_bot.py"
 
 
 def test_readme_shows_the_example_bot_as_it_is() -> None:
@@ -31,43 +24,61 @@ def test_readme_shows_the_example_bot_as_it_is() -> None:
     assert code.strip() in readme
 
 
-async def test_example_bot_stores_an_available_guild_and_forgets_a_deleted_member(
-    target: str, monkeypatch: pytest.MonkeyPatch
+def message_payload(content: str, *, role_mentions: typing.Sequence[int] = ()) -> dict[str, typing.Any]:
+    """Build a MESSAGE_CREATE payload of a guild text channel."""
+    return {
+        "id": "1400000000000000001",
+        "channel_id": str(payloads.TEXT_ID),
+        "guild_id": str(payloads.GUILD_ID),
+        "author": payloads.user_payload(payloads.OWNER_ID),
+        "member": {k: v for k, v in payloads.member_payload(payloads.OWNER_ID).items() if k != "user"},
+        "content": content,
+        "timestamp": "2026-11-26T12:00:00.000000+00:00",
+        "edited_timestamp": None,
+        "tts": False,
+        "mention_everyone": False,
+        "mentions": [],
+        "mention_roles": [str(role_id) for role_id in role_mentions],
+        "attachments": [],
+        "embeds": [],
+        "pinned": False,
+        "type": 0,
+        "flags": 0,
+    }
+
+
+async def test_example_bot_caches_its_guilds_and_answers_from_the_cache(
+    target: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     token = payloads.make_app()._token  # a well-formed token that is never sent anywhere
     monkeypatch.setenv("DISCORD_TOKEN", str(token))
     monkeypatch.setenv("KURA_TARGET", target)
     namespace = runpy.run_path(str(EXAMPLE), run_name="example")
     bot: hikari.GatewayBot = namespace["bot"]
-    shard = _ReadyShard(
-        intents=bot.intents,
-        http_settings=bot.http_settings,
-        proxy_settings=bot.proxy_settings,
-        event_manager=bot.event_manager,
-        event_factory=bot.event_factory,
-        token=str(token),
-        url="wss://gateway.invalid",  # never connected
-    )
-    data = payloads.guild_create_payload()
-    available = bot.event_factory.deserialize_guild_available_event(shard, data)
-    leaver = available.members[next(iter(available.members))]
-    deleted = bot.event_factory.deserialize_guild_member_remove_event(
-        shard, {"guild_id": data["id"], "user": typing.cast(typing.Any, data["members"])[0]["user"]}
-    )
+    cache: Cache = namespace["cache"]
+    sent: list[str] = []
 
-    await bot.dispatch(hikari.StartingEvent(app=bot), return_tasks=True)
-    await bot.dispatch(available, return_tasks=True)
-    await bot.dispatch(deleted, return_tasks=True)
-    await bot.dispatch(hikari.StoppedEvent(app=bot), return_tasks=True)  # disconnects after every write is committed
+    async def create_message(self: object, channel: object, content: str, **_: object) -> None:
+        """Discord itself cannot run here: record what the bot would have sent."""
+        sent.append(content)
 
-    reader = GrpcBackend(target, app=payloads.make_app())
-    await reader.connect()
-    try:
-        (guild,) = [g async for g in reader.iter_guilds(GuildQuery(id=available.guild.id))]
-        assert_same_entity(guild, available.guild)
-        stored = {int(m.id) async for m in reader.iter_members(MemberQuery(guild_id=available.guild.id))}
-        assert stored == {int(m) for m in available.members} - {int(leaver.id)}
-        assert len([c async for c in reader.iter_channels()]) == len(available.channels) + len(available.threads)
-        assert len([r async for r in reader.iter_roles()]) == len(available.roles)
-    finally:
-        await reader.disconnect()
+    monkeypatch.setattr(type(bot.rest), "create_message", create_message)
+    gateway = Gateway(bot)
+    await gateway.start()
+    await gateway.ready([payloads.GUILD_ID])
+    available = gateway.guild_available(payloads.guild_create_payload())
+    await gateway.dispatch(available)
+    joined = {**payloads.member_payload(user_id(7), nick="newcomer"), "guild_id": str(payloads.GUILD_ID)}
+    with caplog.at_level(logging.INFO, logger="cache_bot"):
+        await gateway.dispatch(gateway.event("guild_member_add", payloads.GUILD_ID, joined))
+    assert f"joined guild {payloads.GUILD_ID}, which now has {len(available.members) + 1} cached members" in caplog.text
+
+    await gateway.dispatch(gateway.event("message_create", payloads.GUILD_ID, message_payload("!channels")))
+    mention = message_payload("!members <@&1>", role_mentions=[payloads.ROLE_ADMIN_ID])
+    await gateway.dispatch(gateway.event("message_create", payloads.GUILD_ID, mention))
+    names = sorted(c.name or "?" for c in [*available.channels.values(), *available.threads.values()])
+    admins = sum(payloads.ROLE_ADMIN_ID in m.role_ids for m in available.members.values()) + 1  # the newcomer too
+    assert sent == [", ".join(names), f"{admins} members hold that role"]
+
+    await gateway.stop()
+    assert typing.cast(GrpcBackend, cache.backend).session_id is None  # disconnected once the bot stopped
