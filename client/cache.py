@@ -30,6 +30,14 @@ EventT = typing.TypeVar("EventT", bound=hikari.Event)
 Callback = collections.abc.Callable[[EventT], collections.abc.Coroutine[typing.Any, typing.Any, None]]
 
 
+@typing.runtime_checkable
+class Snapshotting(typing.Protocol):
+    """A backend that can write a snapshot of the whole cache, as ``GrpcBackend`` can."""
+
+    async def snapshot(self, path: pathlib.Path) -> None:
+        """Write a point-in-time copy of the whole cache to ``path``."""
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class _Listener:
     event_type: type[hikari.Event]
@@ -68,10 +76,10 @@ class Cache:
         self._subscribed: set[type[hikari.Event]] = set()
         # The tasks handling events (their listeners included): awaited before disconnecting.
         self._tasks: set[asyncio.Task[typing.Any]] = set()
-        self.guilds = views.GuildView(backend)
-        self.channels = views.ChannelView(backend)
-        self.members = views.MemberView(backend)
-        self.roles = views.RoleView(backend)
+        self.guilds = views.GuildView(backend, bot.rest)
+        self.channels = views.ChannelView(backend, bot.rest)
+        self.members = views.MemberView(backend, bot.rest)
+        self.roles = views.RoleView(backend, bot.rest)
         lifetime: tuple[type[hikari.Event], ...] = (hikari.StartingEvent, hikari.StoppedEvent)
         with warnings.catch_warnings():
             # The cache listens to every event it can cache; one the bot's intents never send is harmless.
@@ -220,6 +228,12 @@ class Cache:
     async def prune(self) -> None:
         """Remove every object that no connected session has written since it connected."""
         await self._backend.prune()
+
+    async def backup(self, path: pathlib.Path | str) -> None:
+        """Write a point-in-time snapshot of the whole cache to ``path``, holding every write issued before."""
+        if not isinstance(self._backend, Snapshotting):
+            raise TypeError(f"{type(self._backend).__name__} cannot take snapshots")
+        await self._backend.snapshot(pathlib.Path(path))
 
     async def restore(self, path: pathlib.Path | str) -> None:
         """Replace the whole cache with a snapshot file's content."""

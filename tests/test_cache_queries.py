@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import collections.abc
+import pathlib
+import typing
 
 import hikari
 import payloads
@@ -11,6 +13,8 @@ from fidelity import assert_same_entity
 from gateway import Gateway
 
 from hikari_kura.client import Cache, CacheIterator, GrpcBackend
+
+NEW_USER, NEW_CHANNEL, NEW_ROLE, NEW_GUILD = (1_200_000_000_000_000_000 + i for i in range(4))
 
 
 @pytest.fixture
@@ -140,3 +144,87 @@ async def test_early_stops_close_the_read_and_chaining_reads_nothing() -> None:
         results.limit(-1)
     with pytest.raises(ValueError, match="chunk"):
         results.chunk(0)
+
+
+async def test_get_fetches_a_miss_from_discord_only_when_asked(
+    stored: tuple[Cache, hikari.GuildAvailableEvent], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache, _ = stored
+    app = cache.bot
+    backend = typing.cast(GrpcBackend, cache.backend)
+    member = payloads.member(app, payloads.member_payload(NEW_USER, nick="fetched"))
+    channel = payloads.channel(app, payloads.channel_payload(2, NEW_CHANNEL, name="fetched"))
+    role = payloads.role(app, payloads.role_payload(NEW_ROLE, name="fetched", tags=payloads.OMIT))
+    guild = app.entity_factory.deserialize_rest_guild({**payloads.guild_create_payload(), "id": str(NEW_GUILD)})
+    fetched: list[str] = []
+
+    # Discord itself cannot run here: REST answers with entities built by hikari's entity factory.
+    async def fetch_member(self: object, guild_id: int, user_id: int) -> hikari.Member:
+        fetched.append(f"member {guild_id} {user_id}")
+        return member
+
+    async def fetch_channel(self: object, channel_id: int) -> hikari.PartialChannel:
+        fetched.append(f"channel {channel_id}")
+        return channel
+
+    async def fetch_role(self: object, guild_id: int, role_id: int) -> hikari.Role:
+        fetched.append(f"role {guild_id} {role_id}")
+        return role
+
+    async def fetch_guild(self: object, guild_id: int) -> hikari.RESTGuild:
+        fetched.append(f"guild {guild_id}")
+        return guild
+
+    for name, fake in (
+        ("fetch_member", fetch_member),
+        ("fetch_channel", fetch_channel),
+        ("fetch_role", fetch_role),
+        ("fetch_guild", fetch_guild),
+    ):
+        monkeypatch.setattr(type(app.rest), name, fake)
+
+    assert await cache.members.get(payloads.GUILD_ID, NEW_USER) is None
+    assert await cache.channels.get(NEW_CHANNEL) is None
+    assert await cache.roles.get(NEW_ROLE) is None
+    assert await cache.guilds.get(NEW_GUILD) is None
+    assert fetched == []
+
+    assert await cache.members.get(guild_id=payloads.GUILD_ID, member_id=NEW_USER, fetch_if_missing=True) is member
+    assert await cache.channels.get(id=NEW_CHANNEL, fetch_if_missing=True) is channel
+    assert await cache.roles.get(id=NEW_ROLE, guild_id_if_missing=payloads.GUILD_ID) is role
+    assert await cache.guilds.get(id=NEW_GUILD, fetch_if_missing=True) is guild
+    assert fetched == [
+        f"member {payloads.GUILD_ID} {NEW_USER}",
+        f"channel {NEW_CHANNEL}",
+        f"role {payloads.GUILD_ID} {NEW_ROLE}",
+        f"guild {NEW_GUILD}",
+    ]
+
+    # What was fetched is now cached (all but the REST guild), so the next get needs no REST call.
+    await backend.flush()
+    cached_member = await cache.members.get(payloads.GUILD_ID, NEW_USER, fetch_if_missing=True)
+    assert cached_member is not None
+    assert_same_entity(cached_member, member)
+    cached_channel = await cache.channels.get(NEW_CHANNEL)
+    assert cached_channel is not None
+    assert_same_entity(cached_channel, channel)
+    cached_role = await cache.roles.get(NEW_ROLE)
+    assert cached_role is not None
+    assert_same_entity(cached_role, role)
+    assert await cache.guilds.get(NEW_GUILD) is None
+    assert len(fetched) == 4
+
+
+async def test_backup_then_restore_brings_the_cache_back(
+    stored: tuple[Cache, hikari.GuildAvailableEvent], tmp_path: pathlib.Path
+) -> None:
+    cache, event = stored
+    path = tmp_path / "cache.kura"
+    await cache.backup(path)
+    await cache.clear(channels=True, guilds=True, members=True, roles=True)
+    assert await cache.guilds.all().count() == 0
+    await cache.restore(str(path))
+    guild = await cache.guilds.get(payloads.GUILD_ID)
+    assert guild is not None
+    assert_same_entity(guild, event.guild)
+    assert await cache.members.all().count() == len(event.members)
