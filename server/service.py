@@ -41,6 +41,8 @@ SERVICE_NAME: typing.Final = "hikari_kura.v1.CacheService"
 SNAPSHOT_CHUNK: typing.Final = 1 << 20
 _CLEAR_TABLES: typing.Final = ("channels", "guilds", "members", "roles")
 _VERSION: typing.Final = importlib.metadata.version("hikari-kura")
+RESUME_METADATA_KEY: typing.Final = "kura-resume-session"
+"""Metadata a reconnecting client's ``Write`` call carries: the id of the session it resumes."""
 
 
 def strip_role(data: bytes, role_id: int) -> bytes:
@@ -214,7 +216,7 @@ class CacheService:
     ) -> None:
         """Run one write session: apply its writes in order and report commits and failures."""
         try:
-            session_id = await self._sessions.open(context.peer())
+            session_id = await self._sessions.open(context.peer(), resume=_resumed_session(context))
         except errors.RequestError as exc:
             await context.abort(exc.code, exc.message)
         outbox: write_session.Outbox = asyncio.Queue()
@@ -379,6 +381,16 @@ class CacheService:
         )
         response.uptime.FromNanoseconds(int((time.monotonic() - self._started) * 1e9))
         return response
+
+
+def _resumed_session(context: grpc.aio.ServicerContext) -> int | None:
+    """Return the session id a reconnecting client asks to resume, if it asks."""
+    for key, value in context.invocation_metadata() or ():
+        if key == RESUME_METADATA_KEY:
+            if not value.isdigit() or not 0 < int(value) < 1 << 63:
+                raise errors.InvalidArgument(RESUME_METADATA_KEY, "must be a positive session id")
+            return int(value)
+    return None
 
 
 def _identity(data: bytes) -> bytes:

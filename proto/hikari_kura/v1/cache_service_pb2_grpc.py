@@ -143,7 +143,10 @@ class CacheServiceServicer:
         """Opens a write session and carries its writes in order. The first response
         names the session; later ones report commits and failures by sequence
         number. The session stays open (and its writes count as fresh for Prune)
-        until the client half-closes the stream or the connection drops.
+        until the client half-closes the stream or the connection drops. A client
+        that lost its stream resumes its session by sending the session id in the
+        "kura-resume-session" metadata of its next Write call; the server names
+        that session in its first response when it knows it, or a new one.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
