@@ -21,6 +21,7 @@ from hikari_kura.client.errors import (
 from hikari_kura.client.grpc_backend import GrpcBackend
 from hikari_kura.client.iterators import CacheIterator
 from hikari_kura.client.queries import ChannelQuery, GuildQuery, MemberQuery, RoleQuery
+from hikari_kura.client.reconnect import ReconnectPolicy
 from hikari_kura.client.rules import CacheRules
 from hikari_kura.client.write_stream import WriteError
 
@@ -39,6 +40,7 @@ __all__ = (
     "KuraError",
     "MemberQuery",
     "PermissionDeniedError",
+    "ReconnectPolicy",
     "ResourceExhaustedError",
     "RoleQuery",
     "UnauthenticatedError",

@@ -20,6 +20,7 @@ import hikari
 import typing_extensions
 
 from hikari_kura.client import backend, errors, queries, write_stream
+from hikari_kura.client import reconnect as reconnect_
 from hikari_kura.client.convert import channels as channels_
 from hikari_kura.client.convert import guilds as guilds_
 from hikari_kura.client.convert import members as members_
@@ -63,6 +64,11 @@ class GrpcBackend(backend.Backend):
         in one transaction.
     channel_options
         Extra gRPC channel options, e.g. keepalive settings.
+    reconnect
+        How the write session reconnects when the server goes away (a restart):
+        writes issued meanwhile wait, within a bound, and are sent in order once it
+        is back. None turns reconnecting off: a lost server then fails every write
+        in flight with ``UnavailableError`` and the backend must be connected anew.
     """
 
     def __init__(
@@ -73,6 +79,7 @@ class GrpcBackend(backend.Backend):
         on_error: write_stream.ErrorCallback | None = None,
         bulk_chunk_size: int = DEFAULT_BULK_CHUNK,
         channel_options: collections.abc.Sequence[tuple[str, typing.Any]] = (),
+        reconnect: reconnect_.ReconnectPolicy | None = reconnect_.ReconnectPolicy(),  # noqa: B008 - frozen, shared safely
     ) -> None:
         if bulk_chunk_size <= 0:
             raise ValueError("bulk_chunk_size must be positive")
@@ -80,9 +87,21 @@ class GrpcBackend(backend.Backend):
         self._app = app
         self._on_error = on_error
         self._bulk_chunk_size = bulk_chunk_size
+        self._reconnect = reconnect
+        # gRPC's own reconnect backoff (up to 120 s by default) would leave the channel down long
+        # after the server is back; it follows the write session's policy instead.
+        backoff_options = (
+            []
+            if reconnect is None
+            else [
+                ("grpc.initial_reconnect_backoff_ms", int(reconnect.initial_delay * 1000)),
+                ("grpc.max_reconnect_backoff_ms", int(reconnect.max_delay * 1000)),
+            ]
+        )
         self._channel_options = [
             ("grpc.max_receive_message_length", _MAX_MESSAGE_BYTES),
             ("grpc.max_send_message_length", _MAX_MESSAGE_BYTES),
+            *backoff_options,
             *channel_options,
         ]
         self._channel: grpc.aio.Channel | None = None
@@ -99,6 +118,16 @@ class GrpcBackend(backend.Backend):
         """Return how many ``confirm=False`` writes failed since ``connect``."""
         return 0 if self._stream is None else self._stream.failed_writes
 
+    @property
+    def is_reconnecting(self) -> bool:
+        """Return True while the server is away and writes wait, queued, for the session to reconnect."""
+        return self._stream is not None and self._stream.reconnecting
+
+    @property
+    def reconnects(self) -> int:
+        """Return how many times the write session reconnected since ``connect``."""
+        return 0 if self._stream is None else self._stream.reconnects
+
     # -- lifecycle -----------------------------------------------------------------------------
 
     @typing_extensions.override
@@ -108,7 +137,7 @@ class GrpcBackend(backend.Backend):
             raise RuntimeError("already connected")
         self._channel = grpc.aio.insecure_channel(self._target, options=self._channel_options)
         self._stub = cache_service_pb2_grpc.CacheServiceStub(self._channel)  # type: ignore[no-untyped-call]
-        stream = write_stream.WriteStream(self._stub, on_error=self._on_error)
+        stream = write_stream.WriteStream(self._stub, on_error=self._on_error, policy=self._reconnect)
         try:
             await stream.open()
         except BaseException:

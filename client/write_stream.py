@@ -1,10 +1,15 @@
-"""The client half of a write session: send writes in issue order, match outcomes to futures.
+"""The client half of a write session: send writes in issue order, match outcomes to futures, reconnect.
 
 Every write gets the next sequence number and a future the moment it is issued,
 then waits in a queue that one sender task drains into ``Write`` messages
 (as many writes per message as are ready). One receiver task reads the
 server's commit and failure reports and completes the futures; failures of
 writes nobody awaits are logged, counted and passed to the error callback.
+
+A write is held until the server reports its outcome. When the stream breaks
+because the server went away, the stream reconnects with backoff, resumes its
+session and sends every write whose outcome it has not seen again, in order
+(writes are upserts and deletes: applying one twice leaves what applying it once does).
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import typing
 
 import grpc
 
-from hikari_kura.client import errors
+from hikari_kura.client import errors, reconnect
 from hikari_kura.v1 import cache_service_pb2 as pb
 from hikari_kura.v1 import cache_service_pb2_grpc
 
@@ -30,6 +35,8 @@ DEFAULT_SERVER_LIMIT: typing.Final = 4 * 1024 * 1024
 """gRPC's default message limit, assumed for a server that does not announce its own."""
 _FRAMING: typing.Final = 1024
 """Room left in each message for the fields around the writes."""
+RESUME_METADATA_KEY: typing.Final = "kura-resume-session"
+"""Metadata of a reconnecting ``Write`` call: the session id to resume, so prune still counts its rows as fresh."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -52,14 +59,23 @@ class _Pending:
     operation: str
     detail: str
     confirmed: bool
+    ops: list[tuple[pb.WriteOp, int]] = dataclasses.field(default_factory=list)
+    """The write's ops with their encoded sizes, kept to send again after a reconnect."""
 
 
 class WriteStream:
-    """One open ``Write`` stream and the writes in flight on it."""
+    """One write session: the ``Write`` stream it is open on, and the writes in flight on it."""
 
-    def __init__(self, stub: cache_service_pb2_grpc.CacheServiceStub, *, on_error: ErrorCallback | None) -> None:
+    def __init__(
+        self,
+        stub: cache_service_pb2_grpc.CacheServiceStub,
+        *,
+        on_error: ErrorCallback | None,
+        policy: reconnect.ReconnectPolicy | None = None,
+    ) -> None:
         self._stub = stub
         self._on_error = on_error
+        self._policy = policy
         self._call: typing.Any = None
         # Writes to send, with their encoded sizes; None ends the stream. A deque rather than a
         # queue because the sender looks at the next write before taking it.
@@ -68,46 +84,51 @@ class WriteStream:
         self._pending: collections.OrderedDict[int, _Pending] = collections.OrderedDict()
         self._seq = 0
         self._broken: errors.KuraError | None = None
-        self._tasks: list[asyncio.Task[None]] = []
+        self._connected = False
+        self._closing = False
+        self._task: asyncio.Task[None] | None = None
         self.session_id: int | None = None
         self.failed_writes = 0
+        self.reconnects = 0
+        """Times the stream reconnected after its server went away."""
         self.max_request_bytes = DEFAULT_SERVER_LIMIT - _FRAMING
         """The most bytes of writes one message may carry, from the limit the server announced."""
 
+    @property
+    def reconnecting(self) -> bool:
+        """Return True while the server is away and writes wait for the stream to reconnect."""
+        return self._task is not None and not self._connected and self._broken is None
+
     async def open(self) -> None:
         """Open the stream and wait for the server to name the session."""
-        self._call = self._stub.Write()
-        try:
-            first = await self._call.read()
-        except grpc.aio.AioRpcError as exc:
-            raise errors.from_rpc_error(exc) from None
-        if first is grpc.aio.EOF or first.WhichOneof("event") != "session_opened":
-            raise errors.UnavailableError("the server did not open a write session")
-        self.session_id = first.session_opened.session_id
-        if first.session_opened.max_message_bytes:
-            self.max_request_bytes = max(first.session_opened.max_message_bytes - _FRAMING, _FRAMING)
-        loop = asyncio.get_running_loop()
-        self._tasks = [
-            loop.create_task(self._send(), name=f"kura-write-sender-{self.session_id}"),
-            loop.create_task(self._receive(), name=f"kura-write-receiver-{self.session_id}"),
-        ]
+        self._call = await self._open_call()
+        self._connected = True
+        self._task = asyncio.get_running_loop().create_task(self._run(), name=f"kura-write-{self.session_id}")
         _LOGGER.info("write session opened session_id=%d", self.session_id)
 
     def issue(self, ops: list[pb.WriteOp], operation: str, detail: str, *, confirm: bool) -> asyncio.Future[None]:
         """Queue the ops of one write (several only for a chunked bulk) and return its future."""
         if self._broken is not None:
             raise self._broken
-        if self._call is None:
+        if self._task is None or self._closing:
             raise errors.UnavailableError("not connected: call connect() first")
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        entry = _Pending(future, operation, detail, confirm)
         sizes = [op.ByteSize() + 16 for op in ops]  # + the seq and partial fields set below
         if max(sizes) > self.max_request_bytes:
             # Refused here: sent, it would end the whole stream with RESOURCE_EXHAUSTED.
-            error = errors.ResourceExhaustedError(
+            error: errors.KuraError = errors.ResourceExhaustedError(
                 f"{operation}: a write of {max(sizes)} bytes is over the server's message limit "
                 f"of {self.max_request_bytes} bytes"
             )
-            self._report_failure(_Pending(future, operation, detail, confirm), error)
+            self._report_failure(entry, error)
+            return future
+        if not self._connected and self._policy is not None and len(self._pending) >= self._policy.max_queued_writes:
+            error = errors.UnavailableError(
+                f"{operation}: the server is unreachable and {len(self._pending)} writes already wait for it"
+                " (ReconnectPolicy.max_queued_writes)"
+            )
+            self._report_failure(entry, error)
             return future
         self._seq += 1
         seq = self._seq
@@ -115,9 +136,11 @@ class WriteStream:
             op.seq = seq
         for op in ops[:-1]:
             op.partial = True
-        self._pending[seq] = _Pending(future, operation, detail, confirm)
-        self._outgoing.extend(zip(ops, sizes, strict=True))
-        self._ready.set()
+        entry.ops = list(zip(ops, sizes, strict=True))
+        self._pending[seq] = entry
+        if self._connected:
+            self._outgoing.extend(entry.ops)
+            self._ready.set()
         return future
 
     async def flush(self) -> None:
@@ -127,27 +150,130 @@ class WriteStream:
 
     async def close(self) -> None:
         """Wait for every issued write, then half-close and end the session."""
-        if self._call is None:
+        if self._task is None:
             return
-        await self.flush()
-        self._outgoing.append(None)
-        self._ready.set()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._call.cancel()
-        self._call = None
+        while self._pending:  # writes issued while waiting are waited for too
+            await self.flush()
+        self._closing = True
+        if self._connected:
+            self._outgoing.append(None)
+            self._ready.set()
+        else:
+            self._task.cancel()  # reconnecting with nothing left to send: stop trying
+        await asyncio.gather(self._task, return_exceptions=True)
+        self._task = None
         _LOGGER.info("write session closed session_id=%s failed_writes=%d", self.session_id, self.failed_writes)
 
     async def abort(self) -> None:
         """Stop at once, failing whatever is still in flight."""
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
         if self._call is not None:
             self._call.cancel()
             self._call = None
         self._break(errors.UnavailableError("the client closed the write session"))
 
-    async def _send(self) -> None:
+    async def _open_call(self) -> typing.Any:
+        """Start a ``Write`` call (resuming this session, if it has one) and read the server's first report."""
+        metadata = () if self.session_id is None else ((RESUME_METADATA_KEY, str(self.session_id)),)
+        call = self._stub.Write(metadata=metadata)
+        timeout = None if self._policy is None else self._policy.attempt_timeout
+        try:
+            first = await asyncio.wait_for(call.read(), timeout)
+        except grpc.aio.AioRpcError as exc:
+            raise errors.from_rpc_error(exc) from None
+        except TimeoutError:
+            call.cancel()
+            raise errors.UnavailableError(f"the server did not open a write session within {timeout} s") from None
+        if first is grpc.aio.EOF or first.WhichOneof("event") != "session_opened":
+            call.cancel()
+            raise errors.UnavailableError("the server did not open a write session")
+        opened = first.session_opened
+        if self.session_id is not None and opened.session_id != self.session_id:
+            _LOGGER.warning(
+                "server could not resume the session: what it wrote before counts as stale for prune"
+                " session_id=%d new_session_id=%d",
+                self.session_id,
+                opened.session_id,
+            )
+        self.session_id = opened.session_id
+        if opened.max_message_bytes:
+            self.max_request_bytes = max(opened.max_message_bytes - _FRAMING, _FRAMING)
+        return call
+
+    async def _run(self) -> None:
+        """Serve the open call; when the server goes away, reconnect and carry on, or fail what is left."""
+        while True:
+            call = self._call
+            error = await self._serve(call)
+            if self._call is call:
+                self._call = None
+            if error is None or (self._closing and not self._pending):
+                return
+            if self._policy is None or error.code != grpc.StatusCode.UNAVAILABLE:
+                self._break(error)
+                return
+            if not await self._reconnect(error):
+                return
+
+    async def _serve(self, call: typing.Any) -> errors.KuraError | None:
+        """Send and receive on one call until it ends; return the error that ended it (None: closed cleanly)."""
+        sender = asyncio.get_running_loop().create_task(self._send(call), name=f"kura-write-sender-{self.session_id}")
+        try:
+            return await self._receive(call)
+        finally:
+            sender.cancel()
+            await asyncio.gather(sender, return_exceptions=True)
+            call.cancel()
+
+    async def _reconnect(self, cause: errors.KuraError) -> bool:
+        """Open a new call with backoff and send every unreported write again; False once the policy gives up."""
+        assert self._policy is not None
+        self._connected = False
+        self._outgoing.clear()
+        loop = asyncio.get_running_loop()
+        backoff = reconnect.Backoff(self._policy, started=loop.time())
+        _LOGGER.warning(
+            "write stream lost, reconnecting session_id=%s pending=%d error=%s",
+            self.session_id,
+            len(self._pending),
+            cause,
+        )
+        last = cause
+        while (delay := backoff.next_delay(loop.time())) is not None:
+            await asyncio.sleep(delay)
+            try:
+                self._call = await self._open_call()
+            except errors.KuraError as exc:
+                last = exc
+                _LOGGER.info(
+                    "reconnect attempt failed session_id=%s attempt=%d error=%s", self.session_id, backoff.attempts, exc
+                )
+                continue
+            self.reconnects += 1
+            self._outgoing.extend(op for entry in self._pending.values() for op in entry.ops)
+            self._connected = True
+            self._ready.set()
+            _LOGGER.warning(
+                "write stream reconnected session_id=%s attempts=%d resent_writes=%d reconnects=%d",
+                self.session_id,
+                backoff.attempts,
+                len(self._pending),
+                self.reconnects,
+            )
+            return True
+        self._break(
+            errors.UnavailableError(
+                f"gave up reconnecting to the server after {backoff.attempts} attempts"
+                f" in {loop.time() - backoff.started:.1f} s: {last.message}"
+            )
+        )
+        return False
+
+    async def _send(self, call: typing.Any) -> None:
+        """Drain the outgoing writes into messages on ``call``; a failed call's status reaches the receiver."""
         try:
             while True:
                 while not self._outgoing:
@@ -155,7 +281,7 @@ class WriteStream:
                     await self._ready.wait()
                 first = self._outgoing.popleft()
                 if first is None:
-                    await self._call.done_writing()
+                    await call.done_writing()
                     return
                 budget = min(MAX_BYTES_PER_MESSAGE, self.max_request_bytes)
                 batch, size, ending = [first[0]], first[1], False
@@ -170,19 +296,17 @@ class WriteStream:
                     self._outgoing.popleft()
                     batch.append(following[0])
                     size += following[1]
-                await self._call.write(pb.WriteRequest(ops=batch))
+                await call.write(pb.WriteRequest(ops=batch))
                 if ending:
-                    await self._call.done_writing()
+                    await call.done_writing()
                     return
-        except grpc.aio.AioRpcError as exc:
-            self._break(errors.from_rpc_error(exc))
-        except asyncio.InvalidStateError:
-            self._break(errors.UnavailableError("the write stream closed"))
+        except (grpc.aio.AioRpcError, asyncio.InvalidStateError):
+            return  # the call ended; the receiver reads why
 
-    async def _receive(self) -> None:
+    async def _receive(self, call: typing.Any) -> errors.KuraError | None:
         try:
             while True:
-                response = await self._call.read()
+                response = await call.read()
                 if response is grpc.aio.EOF:
                     break
                 event = response.WhichOneof("event")
@@ -192,11 +316,10 @@ class WriteStream:
                     failure = response.failure
                     self._fail(failure.seq, errors.from_status(failure.code, failure.message))
         except grpc.aio.AioRpcError as exc:
-            if exc.code() != grpc.StatusCode.CANCELLED:
-                self._break(errors.from_rpc_error(exc))
-                return
+            return errors.from_rpc_error(exc)
         if self._pending:
-            self._break(errors.UnavailableError("the write stream ended with writes in flight"))
+            return errors.UnavailableError("the write stream ended with writes in flight")
+        return None
 
     def _commit_through(self, seq: int) -> None:
         pending = self._pending

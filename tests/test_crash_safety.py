@@ -6,12 +6,11 @@ import asyncio
 import os
 import pathlib
 import signal
-import socket
 import sqlite3
-import sys
 
 import hikari
 import payloads
+import serverproc
 
 from hikari_kura.client import GrpcBackend, KuraError, MemberQuery, RoleQuery
 
@@ -20,43 +19,6 @@ ROUNDS = 5
 CLIENTS = 3
 CONFIRMED_BEFORE_KILL = 300
 """Confirmations each round sees (from all its clients together) before the server is killed."""
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-async def _start(database: pathlib.Path) -> tuple[asyncio.subprocess.Process, str]:
-    port = _free_port()
-    target = f"127.0.0.1:{port}"
-    process = await asyncio.create_subprocess_exec(
-        *(sys.executable, "-m", "hikari_kura.server", "serve", "--database", str(database), "--address", target),
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    for _ in range(400):
-        check = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "hikari_kura.server",
-            "health",
-            "--target",
-            target,
-            "--timeout",
-            "1",
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
-        if await check.wait() == 0:
-            return process, target
-        if process.returncode is not None:
-            raise AssertionError(f"kura serve exited with {process.returncode}")
-        await asyncio.sleep(0.05)
-    process.kill()
-    await process.wait()
-    raise AssertionError("the server never became healthy")
 
 
 async def _storm(
@@ -68,7 +30,8 @@ async def _storm(
     enough: asyncio.Event,
 ) -> None:
     """Write members and roles with confirm=True until the server dies; record each confirmation seen."""
-    backend = GrpcBackend(target, app=app)
+    # No reconnecting: the storm ends when the server dies, with what it saw confirmed.
+    backend = GrpcBackend(target, app=app, reconnect=None)
     await backend.connect()
     try:
         for offset in range(100_000):
@@ -99,7 +62,9 @@ async def test_kill_9_during_confirmed_writes_loses_no_confirmed_write(
     database = tmp_path / "crash.sqlite3"
     confirmed: set[tuple[str, int]] = set()
     for round_number in range(ROUNDS):
-        process, target = await _start(database)
+        port = serverproc.free_port()
+        target = f"127.0.0.1:{port}"
+        process = await serverproc.start(database, port)
         this_round: list[tuple[str, int]] = []
         enough = asyncio.Event()
         storms = [
@@ -120,7 +85,9 @@ async def test_kill_9_during_confirmed_writes_loses_no_confirmed_write(
 
     with sqlite3.connect(database) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-    process, target = await _start(database)
+    port = serverproc.free_port()
+    target = f"127.0.0.1:{port}"
+    process = await serverproc.start(database, port)
     try:
         reader = GrpcBackend(target, app=app)
         await reader.connect()

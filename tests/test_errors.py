@@ -29,6 +29,7 @@ from hikari_kura.client import (
     InvalidArgumentError,
     KuraError,
     MemberQuery,
+    ReconnectPolicy,
     ResourceExhaustedError,
     RoleQuery,
     UnavailableError,
@@ -1181,6 +1182,9 @@ async def test_every_rpc_of_a_stopped_server_answers_unavailable(stopped_target:
     assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
 
 
+_GIVE_UP_SOON = ReconnectPolicy(initial_delay=0.05, max_delay=0.1, give_up_after=0.5)
+
+
 async def test_client_of_a_server_that_stopped_raises_unavailable_for_writes_reads_and_snapshots(
     tmp_path: pathlib.Path, app: hikari.GatewayBot
 ) -> None:
@@ -1188,7 +1192,8 @@ async def test_client_of_a_server_that_stopped_raises_unavailable_for_writes_rea
         server_app.Config(address="127.0.0.1:0", database=tmp_path / "kura.sqlite3", shutdown_grace_seconds=0.5)
     )
     await running.start()
-    client = GrpcBackend(f"127.0.0.1:{running.port}", app=app)
+    # The server never comes back: writes wait for the reconnect policy to give up, then fail.
+    client = GrpcBackend(f"127.0.0.1:{running.port}", app=app, reconnect=_GIVE_UP_SOON)
     await client.connect()
     try:
         role = payloads.role(app, payloads.role_payload(NEW_ID))
@@ -1218,7 +1223,7 @@ async def test_new_calls_during_shutdown_answer_unavailable_and_no_write_is_lost
     )
     await running.start()
     target = f"127.0.0.1:{running.port}"
-    client = GrpcBackend(target, app=app)
+    client = GrpcBackend(target, app=app, reconnect=_GIVE_UP_SOON)
     await client.connect()
     stopping: asyncio.Task[None] | None = None
     try:

@@ -190,7 +190,8 @@ async def test_sigterm_during_a_stream_of_writes_keeps_every_confirmed_write(
     enough = asyncio.Event()
     try:
         await asyncio.to_thread(_wait_serving, port, process)
-        backend = GrpcBackend(f"127.0.0.1:{port}", app=app)
+        # Not reconnecting: this is about what the stopping server commits, not what a client resends.
+        backend = GrpcBackend(f"127.0.0.1:{port}", app=app, reconnect=None)
         await backend.connect()
 
         async def write_until_refused() -> None:
