@@ -49,6 +49,13 @@ class Server:
 
     async def start(self) -> None:
         """Open the database, start the writer and begin serving; ``port`` is then the bound port."""
+        try:
+            await self._start()
+        except BaseException:
+            await self.stop()  # close what did open: its threads would keep the process alive
+            raise
+
+    async def _start(self) -> None:
         config = self.config
         self._store = await store.Store.open(config.database, readers=config.readers, synchronous=config.synchronous)
         await sessions.Sessions.close_stale(self._store.writer_conn)

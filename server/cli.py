@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import pathlib
+import sqlite3
 import sys
 import typing
 
@@ -183,6 +184,10 @@ def main(argv: typing.Sequence[str] | None = None) -> int:
         asyncio.run(app.Server(config).serve())
     except OSError as exc:
         _LOGGER.error("cannot start: %s", exc)
+        return 1
+    except sqlite3.Error as exc:
+        # A read-only file system, a file without write permission, a full disk: the operator's to fix.
+        _LOGGER.error("cannot start: database %s cannot be opened for writing: %s", config.database, exc)
         return 1
     return 0
 

@@ -40,8 +40,12 @@ SYNCHRONOUS_MODES: typing.Final = ("OFF", "NORMAL", "FULL", "EXTRA")
 
 async def _connect(path: pathlib.Path | str, *, synchronous: str = "FULL") -> aiosqlite.Connection:
     conn = await aiosqlite.connect(path, isolation_level=None)
-    await conn.execute("PRAGMA busy_timeout = 5000")
-    await conn.execute(f"PRAGMA synchronous = {synchronous}")
+    try:
+        await conn.execute("PRAGMA busy_timeout = 5000")
+        await conn.execute(f"PRAGMA synchronous = {synchronous}")
+    except BaseException:
+        await conn.close()  # its thread would otherwise keep the process alive
+        raise
     return conn
 
 
