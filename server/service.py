@@ -19,6 +19,7 @@ import typing
 import grpc
 
 from hikari_kura.server import (
+    decoding,
     errors,
     metrics,
     reads,
@@ -401,28 +402,38 @@ def handler(service: CacheService, meter: metrics.Metrics) -> grpc.GenericRpcHan
     """Return the generic handler of the service, every method counted and timed.
 
     Streams of stored bytes skip re-serialisation: their handlers yield wire bytes.
+    A request that is not a message of its type is refused with INVALID_ARGUMENT.
     """
 
-    def unary(method: typing.Any, request: typing.Any, response: typing.Any) -> grpc.RpcMethodHandler:
-        return grpc.unary_unary_rpc_method_handler(
-            meter.instrument(method.__name__, method, streams_responses=False),
-            request_deserializer=request.FromString,
-            response_serializer=response.SerializeToString,
+    def method(
+        name: str, behavior: typing.Any, request: typing.Any, response: typing.Any, *, streams: str = ""
+    ) -> grpc.RpcMethodHandler:
+        """Build one method's handler; ``streams`` is "", "requests", "responses" or "both"."""
+        streams_requests, streams_responses = streams in ("requests", "both"), streams in ("responses", "both")
+        checked = decoding.refusing_undecodable(
+            behavior, streams_requests=streams_requests, streams_responses=streams_responses
+        )
+        make = {
+            "": grpc.unary_unary_rpc_method_handler,
+            "requests": grpc.stream_unary_rpc_method_handler,
+            "responses": grpc.unary_stream_rpc_method_handler,
+            "both": grpc.stream_stream_rpc_method_handler,
+        }[streams]
+        return make(
+            # A bidirectional stream's handler writes through its context and returns once.
+            meter.instrument(name, checked, streams_responses=streams_responses and not streams_requests),
+            request_deserializer=decoding.decoder(request),
+            response_serializer=_identity if response is None else response.SerializeToString,
         )
 
-    def raw_stream(method: typing.Any, request: typing.Any) -> grpc.RpcMethodHandler:
-        return grpc.unary_stream_rpc_method_handler(
-            meter.instrument(method.__name__, method, streams_responses=True),
-            request_deserializer=request.FromString,
-            response_serializer=_identity,
-        )
+    def unary(behavior: typing.Any, request: typing.Any, response: typing.Any) -> grpc.RpcMethodHandler:
+        return method(behavior.__name__, behavior, request, response)
+
+    def raw_stream(behavior: typing.Any, request: typing.Any) -> grpc.RpcMethodHandler:
+        return method(behavior.__name__, behavior, request, None, streams="responses")
 
     handlers = {
-        "Write": grpc.stream_stream_rpc_method_handler(
-            meter.instrument("Write", service.Write, streams_responses=False),
-            request_deserializer=pb.WriteRequest.FromString,
-            response_serializer=pb.WriteResponse.SerializeToString,
-        ),
+        "Write": method("Write", service.Write, pb.WriteRequest, pb.WriteResponse, streams="both"),
         "UpsertGuilds": unary(service.UpsertGuilds, pb.UpsertGuildsRequest, pb.UpsertGuildsResponse),
         "DeleteGuild": unary(service.DeleteGuild, pb.DeleteGuildRequest, pb.DeleteGuildResponse),
         "UpsertChannels": unary(service.UpsertChannels, pb.UpsertChannelsRequest, pb.UpsertChannelsResponse),
@@ -437,16 +448,8 @@ def handler(service: CacheService, meter: metrics.Metrics) -> grpc.GenericRpcHan
         "IterChannels": raw_stream(service.IterChannels, pb.IterChannelsRequest),
         "IterMembers": raw_stream(service.IterMembers, pb.IterMembersRequest),
         "IterRoles": raw_stream(service.IterRoles, pb.IterRolesRequest),
-        "Snapshot": grpc.unary_stream_rpc_method_handler(
-            meter.instrument("Snapshot", service.Snapshot, streams_responses=True),
-            request_deserializer=pb.SnapshotRequest.FromString,
-            response_serializer=pb.SnapshotResponse.SerializeToString,
-        ),
-        "Restore": grpc.stream_unary_rpc_method_handler(
-            meter.instrument("Restore", service.Restore, streams_responses=False),
-            request_deserializer=pb.RestoreRequest.FromString,
-            response_serializer=pb.RestoreResponse.SerializeToString,
-        ),
+        "Snapshot": method("Snapshot", service.Snapshot, pb.SnapshotRequest, pb.SnapshotResponse, streams="responses"),
+        "Restore": method("Restore", service.Restore, pb.RestoreRequest, pb.RestoreResponse, streams="requests"),
         "GetStats": unary(service.GetStats, pb.GetStatsRequest, pb.GetStatsResponse),
     }
     return grpc.method_handlers_generic_handler(SERVICE_NAME, handlers)
