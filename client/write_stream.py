@@ -187,6 +187,9 @@ class WriteStream:
         except TimeoutError:
             call.cancel()
             raise errors.UnavailableError(f"the server did not open a write session within {timeout} s") from None
+        except BaseException:  # cancelled (close() while reconnecting): end the half-opened call too
+            call.cancel()
+            raise
         if first is grpc.aio.EOF or first.WhichOneof("event") != "session_opened":
             call.cancel()
             raise errors.UnavailableError("the server did not open a write session")

@@ -245,6 +245,24 @@ async def test_giving_up_fails_every_queued_write_with_a_clear_error_and_nothing
     await asyncio.wait_for(impatient.disconnect(), HANG_GUARD)
 
 
+async def test_disconnect_while_the_server_is_away_with_nothing_left_to_send_stops_reconnecting(
+    service: Service, app: hikari.GatewayBot
+) -> None:
+    patient = GrpcBackend(
+        service.target, app=app, reconnect=ReconnectPolicy(initial_delay=0.05, max_delay=0.5, give_up_after=None)
+    )
+    await patient.connect()
+    await (await patient.member_create(_member(app, 1), confirm=True))
+    await service.stop()
+    await _until(lambda: patient.is_reconnecting)
+
+    await asyncio.wait_for(patient.disconnect(), HANG_GUARD)  # it would wait for the server forever
+
+    assert not patient.is_reconnecting
+    with pytest.raises(UnavailableError, match="connect"):
+        await patient.member_create(_member(app, 2), confirm=True)
+
+
 def test_backoff_doubles_with_jitter_up_to_its_ceiling_then_gives_up() -> None:
     policy = ReconnectPolicy(initial_delay=1.0, max_delay=4.0, give_up_after=None, max_attempts=5)
     backoff = reconnect_.Backoff(policy, started=0.0)
