@@ -17,6 +17,7 @@ import collections.abc
 import dataclasses
 import os
 import pathlib
+import re
 import typing
 
 import cachestate
@@ -227,6 +228,8 @@ class Model:
     channels: dict[int, channels_pb2.GuildChannel] = dataclasses.field(default_factory=dict)
     members: dict[tuple[int, int], members_pb2.Member] = dataclasses.field(default_factory=dict)
     roles: dict[int, roles_pb2.Role] = dataclasses.field(default_factory=dict)
+    writer_session_open: bool = dataclasses.field(default=False, compare=False)
+    """Whether the writes come through an open session, whose own rows prune keeps."""
 
     def apply(self, request: message.Message) -> None:
         """Apply one write request as the spec says it behaves."""
@@ -266,8 +269,8 @@ class Model:
             for kind in ("guilds", "channels", "members", "roles"):
                 if getattr(request, kind):
                     setattr(self, kind, {})
-        elif isinstance(request, pb.PruneRequest):
-            self.guilds, self.channels, self.members, self.roles = {}, {}, {}, {}  # no session is open
+        elif isinstance(request, pb.PruneRequest) and not self.writer_session_open:
+            self.guilds, self.channels, self.members, self.roles = {}, {}, {}, {}  # no open session wrote them
 
 
 _NAMES = st.text(max_size=8)
@@ -356,6 +359,10 @@ _RPC_OF = {
 }
 
 
+_OP_FIELD = {request: re.sub(r"(?<!^)(?=[A-Z])", "_", rpc).lower() for request, rpc in _RPC_OF.items()}
+"""The ``WriteOp`` field of each request type: ``upsert_guilds`` for ``UpsertGuildsRequest``."""
+
+
 async def _served(stub: cache_service_pb2_grpc.CacheServiceStub) -> Model:
     held = Model()
     async for guilds in stub.IterGuilds(pb.IterGuildsRequest(), timeout=CALL_TIMEOUT):
@@ -390,10 +397,38 @@ async def test_any_sequence_of_writes_leaves_what_the_model_holds(
         await getattr(stub, _RPC_OF[type(request)])(request, timeout=CALL_TIMEOUT)
         model.apply(request)
 
+    await _check_against(stub, model)
+
+
+async def _check_against(stub: cache_service_pb2_grpc.CacheServiceStub, model: Model) -> None:
     assert await _served(stub) == model
     for role_id in ROLES:
         holders = {key for key, member in model.members.items() if role_id in member.role_ids}
         assert await _members_holding(stub, role_id) == holders, f"members holding role {role_id}"
+
+
+@FUZZ
+@hypothesis.given(writes=st.lists(_WRITES, max_size=25))
+async def test_any_sequence_of_writes_in_one_message_of_a_write_stream_leaves_what_the_model_holds(
+    fuzzed: Fuzzed, writes: list[message.Message]
+) -> None:
+    """All in one message, the writes reach the writer together: grouped into transactions, upserts merged."""
+    stub = cache_service_pb2_grpc.CacheServiceStub(fuzzed.channel)
+    await stub.Clear(pb.ClearRequest(guilds=True, channels=True, members=True, roles=True), timeout=CALL_TIMEOUT)
+    model = Model(writer_session_open=True)
+    ops = []
+    for seq, request in enumerate(writes, 1):
+        op = pb.WriteOp(seq=seq)
+        getattr(op, _OP_FIELD[type(request)]).CopyFrom(request)
+        ops.append(op)
+        model.apply(request)
+
+    events = [event async for event in stub.Write(iter([pb.WriteRequest(ops=ops)]), timeout=CALL_TIMEOUT)]
+
+    assert [event.failure for event in events if event.WhichOneof("event") == "failure"] == []
+    committed = [event.committed_through for event in events if event.WhichOneof("event") == "committed_through"]
+    assert max(committed, default=0) == len(ops)
+    await _check_against(stub, model)
 
 
 @pytest.mark.parametrize("method", ["UpsertRoles", "IterMembers", "Write", "Restore"])
