@@ -385,13 +385,19 @@ async def _members_holding(stub: cache_service_pb2_grpc.CacheServiceStub, role_i
     }
 
 
+async def _emptied(fuzzed: Fuzzed) -> cache_service_pb2_grpc.CacheServiceStub:
+    """Empty the cache and return a stub of its server."""
+    stub = cache_service_pb2_grpc.CacheServiceStub(fuzzed.channel)
+    await stub.Clear(pb.ClearRequest(guilds=True, channels=True, members=True, roles=True), timeout=CALL_TIMEOUT)
+    return stub
+
+
 @FUZZ
 @hypothesis.given(writes=st.lists(_WRITES, max_size=25))
 async def test_any_sequence_of_writes_leaves_what_the_model_holds(
     fuzzed: Fuzzed, writes: list[message.Message]
 ) -> None:
-    stub = cache_service_pb2_grpc.CacheServiceStub(fuzzed.channel)
-    await stub.Clear(pb.ClearRequest(guilds=True, channels=True, members=True, roles=True), timeout=CALL_TIMEOUT)
+    stub = await _emptied(fuzzed)
     model = Model()
     for request in writes:
         await getattr(stub, _RPC_OF[type(request)])(request, timeout=CALL_TIMEOUT)
@@ -413,8 +419,7 @@ async def test_any_sequence_of_writes_in_one_message_of_a_write_stream_leaves_wh
     fuzzed: Fuzzed, writes: list[message.Message]
 ) -> None:
     """All in one message, the writes reach the writer together: grouped into transactions, upserts merged."""
-    stub = cache_service_pb2_grpc.CacheServiceStub(fuzzed.channel)
-    await stub.Clear(pb.ClearRequest(guilds=True, channels=True, members=True, roles=True), timeout=CALL_TIMEOUT)
+    stub = await _emptied(fuzzed)
     model = Model(writer_session_open=True)
     ops = []
     for seq, request in enumerate(writes, 1):
