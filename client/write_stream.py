@@ -35,6 +35,21 @@ DEFAULT_SERVER_LIMIT: typing.Final = 4 * 1024 * 1024
 """gRPC's default message limit, assumed for a server that does not announce its own."""
 _FRAMING: typing.Final = 1024
 """Room left in each message for the fields around the writes."""
+_REQUEST_FAULTS: typing.Final = frozenset(
+    {
+        grpc.StatusCode.INVALID_ARGUMENT,
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+        grpc.StatusCode.FAILED_PRECONDITION,
+        grpc.StatusCode.UNAUTHENTICATED,
+        grpc.StatusCode.PERMISSION_DENIED,
+        grpc.StatusCode.UNIMPLEMENTED,
+        grpc.StatusCode.OUT_OF_RANGE,
+    }
+)
+"""Statuses that end a stream for what the client sent: sending it again would end the next one too.
+
+Any other status means the server or the connection went away; a killed server's
+stream ends UNAVAILABLE, but also INTERNAL ("Internal error from Core") or UNKNOWN."""
 RESUME_METADATA_KEY: typing.Final = "kura-resume-session"
 """Metadata of a reconnecting ``Write`` call: the session id to resume, so prune still counts its rows as fresh."""
 
@@ -215,7 +230,7 @@ class WriteStream:
                 self._call = None
             if error is None or (self._closing and not self._pending):
                 return
-            if self._policy is None or error.code != grpc.StatusCode.UNAVAILABLE:
+            if self._policy is None or error.code in _REQUEST_FAULTS:
                 self._break(error)
                 return
             if not await self._reconnect(error):

@@ -156,6 +156,28 @@ async def test_after_kill_9_mid_storm_every_issued_write_lands_in_issue_order(
     assert client.reconnects >= 1
 
 
+async def test_a_bulk_whose_chunks_were_in_flight_when_the_server_died_is_stored_whole_after_the_restart(
+    service: Service, app: hikari.GatewayBot
+) -> None:
+    chunked = GrpcBackend(service.target, app=app, reconnect=FAST, bulk_chunk_size=50)
+    await chunked.connect()
+    try:
+        members = [_member(app, user_id, f"bulk-{user_id}") for user_id in range(1, 3001)]
+        bulk = await chunked.bulk_members(members, confirm=True)  # 60 chunks under one seq
+        after = await chunked.member_update(_member(app, 1, "after the bulk"), confirm=True)
+        await service.stop(kill=True)
+        await service.start()
+
+        await asyncio.wait_for(asyncio.gather(bulk, after), HANG_GUARD)
+
+        nicknames = await _nicknames(chunked)
+        assert len(nicknames) == 3000
+        assert nicknames[1] == "after the bulk"
+        assert nicknames[3000] == "bulk-3000"
+    finally:
+        await asyncio.wait_for(chunked.disconnect(), HANG_GUARD)
+
+
 async def test_a_resumed_session_keeps_its_writes_fresh_for_another_clients_prune(
     service: Service, client: GrpcBackend, app: hikari.GatewayBot
 ) -> None:
