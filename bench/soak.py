@@ -13,6 +13,10 @@ is sampled every second. Exit status 1 if any operation failed, if the server's 
 grew by more than ``--max-rss-growth-mb`` from the first to the last quarter of the
 run (a fixed, generous bound: memory that grows without limit, not a timing), or if
 the server did not stop cleanly with an intact database.
+
+With ``--restart-every N`` the server is stopped (SIGTERM) and started again on the same
+port and file every N seconds: the clients reconnect and no write may fail. Reads issued
+while it is away fail at once by design; they are counted apart, not as errors.
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ import hikari
 import workload
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from hikari_kura.client import ChannelQuery, GrpcBackend, MemberQuery
+from hikari_kura.client import ChannelQuery, GrpcBackend, MemberQuery, UnavailableError
 
 GUILDS: typing.Final = 4
 MEMBERS: typing.Final = 2000
@@ -53,6 +57,7 @@ OPERATIONS: typing.Final = {
     "guild_channels": 10,
 }
 """Each operation and its share of the mix, in percent."""
+READS: typing.Final = frozenset({"get_member", "members_by_role", "guild_channels"})
 ROLE_QUERY_LIMIT: typing.Final = 100
 
 
@@ -60,6 +65,38 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+class _Server:
+    """One ``kura serve`` process at a time on a fixed address and database file."""
+
+    def __init__(self, database: pathlib.Path) -> None:
+        self.database = database
+        self.target = f"127.0.0.1:{_free_port()}"
+        self.process: asyncio.subprocess.Process | None = None
+        self.exit_statuses: list[int] = []
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    async def start(self) -> None:
+        """Start the server and wait until it reports SERVING."""
+        command = ("serve", "--database", str(self.database), "--address", self.target)
+        self.process = await asyncio.create_subprocess_exec(
+            *(sys.executable, "-m", "hikari_kura.server", *command),
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        await _wait_serving(self.target, self.process)
+
+    async def stop(self) -> None:
+        """Stop it with SIGTERM, as an operator does, and record its exit status."""
+        if self.process is not None:
+            self.process.send_signal(signal.SIGTERM)
+            self.exit_statuses.append(await asyncio.wait_for(self.process.wait(), 120))
+            self.process = None
 
 
 async def _wait_serving(target: str, process: asyncio.subprocess.Process) -> None:
@@ -99,7 +136,9 @@ async def _seed(target: str) -> None:
         await backend.disconnect()
 
 
-async def _client(index: int, target: str, duration: float, rate: float) -> dict[str, typing.Any]:
+async def _client(
+    index: int, target: str, duration: float, rate: float, restarts: bool, ready: pathlib.Path
+) -> dict[str, typing.Any]:
     """Run one client's workload for ``duration`` seconds at ``rate`` operations a second."""
     app = workload.make_app()
     rng = random.Random(index)
@@ -109,8 +148,10 @@ async def _client(index: int, target: str, duration: float, rate: float) -> dict
     names, weights = list(OPERATIONS), list(OPERATIONS.values())
     latencies: dict[str, list[float]] = {name: [] for name in names}
     errors: list[str] = []
+    refused_reads = 0
     backend = GrpcBackend(target, app=app)
     await backend.connect()
+    (ready / str(index)).touch()  # connect() does not retry: restarts wait until every client is in
     started = time.perf_counter()
     issued = 0
     try:
@@ -142,22 +183,30 @@ async def _client(index: int, target: str, duration: float, rate: float) -> dict
                 else:
                     [channel async for channel in backend.iter_channels(ChannelQuery(guild_id=plan.id))]
             except Exception as exc:
-                errors.append(f"{name}: {type(exc).__name__}: {exc}")
+                if restarts and name in READS and isinstance(exc, UnavailableError):
+                    refused_reads += 1  # the server is restarting: reads fail at once, by design
+                else:
+                    errors.append(f"{name}: {type(exc).__name__}: {exc}")
                 continue
             latencies[name].append((time.perf_counter() - begun) * 1000)
     finally:
+        failed_writes, reconnects = backend.failed_writes, backend.reconnects  # counted until disconnect
         await backend.disconnect()
     return {
         "seconds": time.perf_counter() - started,
         "latencies_ms": latencies,
         "errors": errors[:20],
-        "error_count": len(errors) + backend.failed_writes,
+        "error_count": len(errors) + failed_writes,
+        "refused_reads": refused_reads,
+        "reconnects": reconnects,
         "operations": issued,
     }
 
 
-def _run_client(index: int, target: str, duration: float, rate: float) -> dict[str, typing.Any]:
-    return asyncio.run(_client(index, target, duration, rate))
+def _run_client(
+    index: int, target: str, duration: float, rate: float, restarts: bool, ready: pathlib.Path
+) -> dict[str, typing.Any]:
+    return asyncio.run(_client(index, target, duration, rate, restarts, ready))
 
 
 def _percentile(ordered: list[float], fraction: float) -> float:
@@ -178,31 +227,39 @@ async def soak(args: argparse.Namespace) -> dict[str, typing.Any]:
     """Run the whole soak and return its report."""
     with tempfile.TemporaryDirectory(prefix="kura-soak-") as directory:
         database = pathlib.Path(directory) / "soak.sqlite3"
-        target = f"127.0.0.1:{_free_port()}"
-        server = await asyncio.create_subprocess_exec(
-            *(sys.executable, "-m", "hikari_kura.server", "serve", "--database", str(database), "--address", target),
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
+        server = _Server(database)
+        restarts = 0
         try:
-            await _wait_serving(target, server)
-            await _seed(target)
+            await server.start()
+            await _seed(server.target)
             samples: list[tuple[float, float]] = []
             loop = asyncio.get_running_loop()
             context = multiprocessing.get_context("spawn")  # gRPC does not survive fork
             with concurrent.futures.ProcessPoolExecutor(args.clients, mp_context=context) as pool:
+                ready = pathlib.Path(directory) / "ready"
+                ready.mkdir()
+                restarting = args.restart_every > 0
                 runs = [
-                    loop.run_in_executor(pool, _run_client, index, target, args.duration, args.rate)
+                    loop.run_in_executor(
+                        pool, _run_client, index, server.target, args.duration, args.rate, restarting, ready
+                    )
                     for index in range(args.clients)
                 ]
                 started = time.perf_counter()
+                all_in: float | None = None
                 while not all(run.done() for run in runs):
-                    samples.append((time.perf_counter() - started, _rss_mib(server.pid)))
+                    now = time.perf_counter() - started
+                    if all_in is None and len(list(ready.iterdir())) == args.clients:
+                        all_in = now
+                    if restarting and all_in is not None and now - all_in >= (restarts + 1) * args.restart_every:
+                        await server.stop()
+                        await server.start()
+                        restarts += 1
+                    samples.append((now, _rss_mib(server.pid)))
                     await asyncio.wait(runs, timeout=1.0)
                 results = [run.result() for run in runs]
         finally:
-            server.send_signal(signal.SIGTERM)
-            exit_status = await asyncio.wait_for(server.wait(), 120)
+            await server.stop()
         with sqlite3.connect(database) as conn:
             integrity = str(conn.execute("PRAGMA integrity_check").fetchone()[0])
 
@@ -240,7 +297,10 @@ async def soak(args: argparse.Namespace) -> dict[str, typing.Any]:
             "samples": [(round(t, 1), round(v, 1)) for t, v in samples],
         },
         "latency": latency,
-        "server_exit_status": exit_status,
+        "restarts": restarts,
+        "reconnects": sum(result["reconnects"] for result in results),
+        "reads_refused_while_restarting": sum(result["refused_reads"] for result in results),
+        "server_exit_statuses": server.exit_statuses,
         "integrity_check": integrity,
     }
 
@@ -255,7 +315,11 @@ def _print(report: dict[str, typing.Any]) -> None:
         f"server RSS MiB: first quarter {rss['first_quarter_median']}, last quarter {rss['last_quarter_median']}"
         f" (growth {rss['growth']}), max {rss['max']}, slope {rss['slope_per_min']} MiB/min"
     )
-    print(f"server exit status {report['server_exit_status']}, integrity_check {report['integrity_check']}")
+    print(
+        f"server restarts {report['restarts']}, client reconnects {report['reconnects']},"
+        f" reads refused while restarting {report['reads_refused_while_restarting']}"
+    )
+    print(f"server exit statuses {report['server_exit_statuses']}, integrity_check {report['integrity_check']}")
     print("| operation | count | p50 ms | p95 ms | p99 ms | max ms |")
     print("|---|---:|---:|---:|---:|---:|")
     for name, row in report["latency"].items():
@@ -276,6 +340,9 @@ def main() -> int:
     parser.add_argument(
         "--max-rss-growth-mb", type=float, default=150.0, help="fail above this RSS growth, in MiB (default 150)"
     )
+    parser.add_argument(
+        "--restart-every", type=float, default=0.0, help="restart the server every N seconds (default: never)"
+    )
     parser.add_argument("--json-out", type=pathlib.Path, help="write the report as JSON here")
     args = parser.parse_args()
     report = asyncio.run(soak(args))
@@ -285,7 +352,7 @@ def main() -> int:
     failed = (
         report["errors"] > 0
         or report["rss_mib"]["growth"] > args.max_rss_growth_mb
-        or report["server_exit_status"] != 0
+        or any(report["server_exit_statuses"])
         or report["integrity_check"] != "ok"
     )
     return 1 if failed else 0

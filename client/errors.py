@@ -95,5 +95,12 @@ def from_status(code: grpc.StatusCode | int, message: str) -> KuraError:
 
 
 def from_rpc_error(error: grpc.aio.AioRpcError) -> KuraError:
-    """Return the client exception for a failed call."""
+    """Return the client exception for a failed call.
+
+    A call ends CANCELLED here only when the server's side cancelled it (a call this client
+    cancels raises ``asyncio.CancelledError`` instead): gRPC cancels calls that reach a server
+    as it shuts down, so the server is going away and the call may be made again once it is back.
+    """
+    if error.code() == grpc.StatusCode.CANCELLED:
+        return UnavailableError(f"the server cancelled the call, shutting down or gone: {error.details() or ''}")
     return from_status(error.code(), error.details() or "")

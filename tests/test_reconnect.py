@@ -11,6 +11,7 @@ import asyncio
 import collections.abc
 import pathlib
 
+import grpc
 import hikari
 import payloads
 import pytest
@@ -25,6 +26,7 @@ from hikari_kura.client import (
     UnavailableError,
     WriteError,
 )
+from hikari_kura.client import errors as client_errors
 from hikari_kura.client import reconnect as reconnect_
 
 GUILD = 88 << 22
@@ -283,6 +285,15 @@ async def test_disconnect_while_the_server_is_away_with_nothing_left_to_send_sto
     assert not patient.is_reconnecting
     with pytest.raises(UnavailableError, match="connect"):
         await patient.member_create(_member(app, 2), confirm=True)
+
+
+def test_a_call_the_server_cancelled_as_it_shut_down_raises_unavailable() -> None:
+    cancelled = grpc.aio.AioRpcError(grpc.StatusCode.CANCELLED, grpc.aio.Metadata(), grpc.aio.Metadata(), "CANCELLED")
+
+    error = client_errors.from_rpc_error(cancelled)
+
+    assert isinstance(error, UnavailableError)
+    assert "server cancelled the call" in error.message
 
 
 def test_backoff_doubles_with_jitter_up_to_its_ceiling_then_gives_up() -> None:
