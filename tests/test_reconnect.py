@@ -28,6 +28,7 @@ from hikari_kura.client import (
 )
 from hikari_kura.client import errors as client_errors
 from hikari_kura.client import reconnect as reconnect_
+from hikari_kura.v1 import cache_service_pb2_grpc
 
 GUILD = 88 << 22
 HANG_GUARD = 120.0
@@ -285,6 +286,33 @@ async def test_disconnect_while_the_server_is_away_with_nothing_left_to_send_sto
     assert not patient.is_reconnecting
     with pytest.raises(UnavailableError, match="connect"):
         await patient.member_create(_member(app, 2), confirm=True)
+
+
+async def _opened_session(stub: cache_service_pb2_grpc.CacheServiceStub, resume: str) -> int:
+    call = stub.Write(iter([]), metadata=(("kura-resume-session", resume),), timeout=HANG_GUARD)
+    first = await call.read()
+    call.cancel()
+    return int(first.session_opened.session_id)
+
+
+async def test_resuming_a_session_the_server_does_not_know_opens_a_new_one(
+    stub: cache_service_pb2_grpc.CacheServiceStub,
+) -> None:
+    known = await _opened_session(stub, "999999")
+
+    assert known != 999999
+    assert await _opened_session(stub, str(known)) == known  # one it knows, even closed, is resumed
+
+
+@pytest.mark.parametrize("resume", ["0", "-1", "abc", str(1 << 63)])
+async def test_resuming_a_malformed_session_id_is_refused_as_invalid_argument(
+    stub: cache_service_pb2_grpc.CacheServiceStub, resume: str
+) -> None:
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await _opened_session(stub, resume)
+
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert caught.value.details() == "kura-resume-session: must be a positive session id"
 
 
 def test_a_call_the_server_cancelled_as_it_shut_down_raises_unavailable() -> None:
