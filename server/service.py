@@ -388,7 +388,7 @@ def _resumed_session(context: grpc.aio.ServicerContext) -> int | None:
     """Return the session id a reconnecting client asks to resume, if it asks."""
     for key, value in context.invocation_metadata() or ():
         if key == RESUME_METADATA_KEY:
-            if not value.isdigit() or not 0 < int(value) < 1 << 63:
+            if not (value.isascii() and value.isdigit()) or not 0 < int(value) < 1 << 63:
                 raise errors.InvalidArgument(RESUME_METADATA_KEY, "must be a positive session id")
             return int(value)
     return None
