@@ -251,7 +251,9 @@ async def soak(args: argparse.Namespace) -> dict[str, typing.Any]:
                     now = time.perf_counter() - started
                     if all_in is None and len(list(ready.iterdir())) == args.clients:
                         all_in = now
-                    if restarting and all_in is not None and now - all_in >= (restarts + 1) * args.restart_every:
+                    due = None if all_in is None else all_in + (restarts + 1) * args.restart_every
+                    # Not as the clients finish: a restart then would find nobody left to reconnect.
+                    if restarting and due is not None and due <= now < all_in + args.duration - 2:
                         await server.stop()
                         await server.start()
                         restarts += 1
