@@ -11,7 +11,7 @@ import signal
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
-from hikari_kura.server import metrics, service, sessions, store, writer
+from hikari_kura.server import engine, metrics, postgres_engine, service, sessions, sqlite_engine, writer
 from hikari_kura.server import reflection as reflection_service
 
 _LOGGER = logging.getLogger(__name__)
@@ -22,7 +22,8 @@ class Config:
     """Everything an operator tunes; ``kura serve`` fills it from flags and ``KURA_*`` variables."""
 
     address: str = "127.0.0.1:50051"
-    database: pathlib.Path = pathlib.Path("kura.sqlite3")
+    database: pathlib.Path | str = pathlib.Path("kura.sqlite3")
+    """A SQLite file, or a ``postgresql://`` URL of a database several servers may share."""
     reflection: bool = True
     readers: int = 4
     synchronous: str = "FULL"
@@ -31,6 +32,24 @@ class Config:
     shutdown_grace_seconds: float = 10.0
     metrics_address: str | None = None
     """``host:port`` to serve Prometheus metrics on; None serves none."""
+    session_ttl_seconds: float = 30.0
+    """PostgreSQL: how long a session stays live without its server's heartbeat (a crashed replica's expire)."""
+
+
+def is_postgres_url(database: pathlib.Path | str) -> bool:
+    """Tell a PostgreSQL URL from a SQLite file path."""
+    return isinstance(database, str) and database.startswith(("postgresql://", "postgres://"))
+
+
+async def open_engine(config: Config) -> engine.Engine:
+    """Open the engine ``config.database`` names: PostgreSQL for a URL, SQLite for a file path."""
+    if is_postgres_url(config.database):
+        return await postgres_engine.PostgresEngine.open(
+            str(config.database), readers=config.readers, session_ttl=config.session_ttl_seconds
+        )
+    return await sqlite_engine.SqliteEngine.open(
+        pathlib.Path(config.database), readers=config.readers, synchronous=config.synchronous
+    )
 
 
 class Server:
@@ -40,11 +59,12 @@ class Server:
         self.config = config
         self.port: int | None = None
         self._grpc: grpc.aio.Server | None = None
-        self._store: store.Store | None = None
+        self._engine: engine.Engine | None = None
+        self._sessions: sessions.Sessions | None = None
         self._writer: writer.Writer | None = None
         self._cache: service.CacheService | None = None
         self._health = health.aio.HealthServicer()
-        self.metrics = metrics.Metrics(config.database)
+        self.metrics = metrics.Metrics()
         self.metrics_port: int | None = None
 
     async def start(self) -> None:
@@ -57,15 +77,17 @@ class Server:
 
     async def _start(self) -> None:
         config = self.config
-        self._store = await store.Store.open(config.database, readers=config.readers, synchronous=config.synchronous)
-        await sessions.Sessions.close_stale(self._store.writer_conn)
-        self._writer = writer.Writer(self._store.writer_conn, on_commit=self.metrics.observe_commit)
+        self._engine = db = await open_engine(config)
+        await db.close_stale_sessions()
+        self.metrics.count_stored(db.scrape_counter())
+        self._writer = writer.Writer(db, on_commit=self.metrics.observe_commit)
         self._writer.start()
-        open_sessions = sessions.Sessions(self._writer)
+        self._sessions = open_sessions = sessions.Sessions(self._writer, db)
+        open_sessions.start()
         self.metrics.write_queue_depth.set_function(lambda: self._writer.queue_depth if self._writer else 0)
         self.metrics.open_sessions.set_function(lambda: len(open_sessions))
         cache = service.CacheService(
-            self._store,
+            db,
             self._writer,
             open_sessions,
             max_bulk_items=config.max_bulk_items,
@@ -91,7 +113,7 @@ class Server:
         if config.metrics_address:
             self.metrics_port = self.metrics.serve(config.metrics_address)
         await self._set_health(health_pb2.HealthCheckResponse.SERVING)
-        _LOGGER.info("serving address=%s port=%d database=%s", config.address, self.port, config.database)
+        _LOGGER.info("serving address=%s port=%d engine=%s", config.address, self.port, db.name)
 
     async def _set_health(self, status: int) -> None:
         for name in ("", service.SERVICE_NAME):
@@ -110,9 +132,12 @@ class Server:
         if self._writer is not None:
             await self._writer.close()
             self._writer = None
-        if self._store is not None:
-            await self._store.close()
-            self._store = None
+        if self._sessions is not None:
+            await self._sessions.stop()
+            self._sessions = None
+        if self._engine is not None:
+            await self._engine.close()
+            self._engine = None
         self.metrics.close()
         _LOGGER.info("stopped")
 

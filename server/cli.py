@@ -16,7 +16,7 @@ import sqlite3
 import sys
 import typing
 
-from hikari_kura.server import admin, app, logs, store
+from hikari_kura.server import admin, app, logs, sqlite_engine
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -32,6 +32,13 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
 def _bool(text: str) -> bool:
     lowered = text.strip().lower()
     if lowered in ("1", "true", "yes", "on"):
@@ -39,6 +46,13 @@ def _bool(text: str) -> bool:
     if lowered in ("0", "false", "no", "off"):
         return False
     raise argparse.ArgumentTypeError(f"must be true or false, got {text}")
+
+
+def _database(text: str) -> pathlib.Path | str:
+    """Return a PostgreSQL URL as it is and anything else as a SQLite file path."""
+    if not text:
+        raise argparse.ArgumentTypeError("must be a file path or a postgresql:// URL")
+    return text if app.is_postgres_url(text) else pathlib.Path(text)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -55,9 +69,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--database",
-        type=pathlib.Path,
-        default=pathlib.Path(_env("DATABASE", str(defaults.database))),
-        help="SQLite database file, created if missing (env KURA_DATABASE, default %(default)s)",
+        type=_database,
+        default=_env("DATABASE", str(defaults.database)),
+        help="SQLite database file, created if missing, or a postgresql://user:password@host:port/dbname URL "
+        "that several servers may share (env KURA_DATABASE, default %(default)s)",
     )
     serve.add_argument(
         "--reflection",
@@ -73,7 +88,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--synchronous",
-        choices=store.SYNCHRONOUS_MODES,
+        choices=sqlite_engine.SYNCHRONOUS_MODES,
         type=str.upper,
         default=_env("SYNCHRONOUS", defaults.synchronous),
         help="SQLite synchronous mode: FULL makes every confirmed write survive power loss, NORMAL only "
@@ -102,6 +117,13 @@ def _parser() -> argparse.ArgumentParser:
         default=_env("METRICS_ADDRESS", ""),
         help="host:port to serve Prometheus metrics on at /metrics, e.g. 127.0.0.1:9464; empty serves none "
         "(env KURA_METRICS_ADDRESS, default none)",
+    )
+    serve.add_argument(
+        "--session-ttl",
+        type=_positive_float,
+        default=_env("SESSION_TTL", str(defaults.session_ttl_seconds)),
+        help="PostgreSQL only: seconds a session stays live for prune on every replica without its server's "
+        "heartbeat, so a crashed replica's sessions expire (env KURA_SESSION_TTL, default %(default)s)",
     )
     serve.add_argument(
         "--log-level",
@@ -179,6 +201,7 @@ def main(argv: typing.Sequence[str] | None = None) -> int:
         max_bulk_items=args.max_bulk_items,
         shutdown_grace_seconds=args.shutdown_grace,
         metrics_address=args.metrics_address or None,
+        session_ttl_seconds=args.session_ttl,
     )
     try:
         asyncio.run(app.Server(config).serve())

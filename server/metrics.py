@@ -2,16 +2,14 @@
 
 RPCs are counted and timed by method and status where the handlers are
 registered; the writer reports each commit; what the cache holds is counted on
-each scrape with a read-only SQLite connection of the scrape thread, so a scrape
-never touches the event loop.
+each scrape by a counting function the engine provides (SQLite reads the file
+on the scrape thread itself, so a scrape never touches the event loop).
 """
 
 from __future__ import annotations
 
 import collections.abc
 import logging
-import pathlib
-import sqlite3
 import time
 import typing
 
@@ -41,44 +39,36 @@ def _status(context: typing.Any, error: BaseException | None) -> str:
     return "CANCELLED" if isinstance(error, BaseException) and "Cancelled" in type(error).__name__ else "UNKNOWN"
 
 
+StoredObjects: typing.TypeAlias = collections.abc.Callable[[], tuple[dict[str, int], int]]
+"""Count stored objects by kind and the database's bytes; called on the scrape thread."""
+
+
 class _StoredObjects(registry.Collector):
     """Counts stored objects and database bytes at scrape time, on the scrape thread."""
 
-    def __init__(self, database: pathlib.Path) -> None:
-        self._database = database
+    def __init__(self) -> None:
+        self.source: StoredObjects | None = None
 
     def collect(self) -> collections.abc.Iterable[core.Metric]:
         objects = core.GaugeMetricFamily("kura_objects", "Objects stored in the cache, by kind", labels=["kind"])
-        size = core.GaugeMetricFamily("kura_database_bytes", "Bytes of the database file and its WAL")
+        size = core.GaugeMetricFamily("kura_database_bytes", "Bytes the database takes")
+        if self.source is None:
+            return [objects, size]
         try:
-            conn = sqlite3.connect(f"file:{self._database}?mode=ro", uri=True, timeout=5)
-            try:
-                for kind in _KINDS:
-                    (count,) = conn.execute(f"SELECT count(*) FROM {kind}").fetchone()
-                    objects.add_metric([kind], count)
-            finally:
-                conn.close()
-        except sqlite3.Error as exc:
-            _LOGGER.warning("metrics scrape could not count objects database=%s error=%s", self._database, exc)
-        size.add_metric([], database_bytes(self._database))
+            counts, stored_bytes = self.source()
+        except Exception as exc:
+            _LOGGER.warning("metrics scrape could not count objects error=%s", exc)
+            return [objects, size]
+        for kind in _KINDS:
+            objects.add_metric([kind], counts[kind])
+        size.add_metric([], stored_bytes)
         return [objects, size]
-
-
-def database_bytes(database: pathlib.Path) -> int:
-    """Return the bytes the database takes on disk, with its write-ahead log."""
-    total = 0
-    for path in (database, database.with_name(database.name + "-wal")):
-        try:
-            total += path.stat().st_size
-        except FileNotFoundError:
-            pass
-    return total
 
 
 class Metrics:
     """The server's metrics, in a registry of their own (so several servers can share a process)."""
 
-    def __init__(self, database: pathlib.Path) -> None:
+    def __init__(self) -> None:
         self.registry = prometheus_client.CollectorRegistry()
         self._rpcs = prometheus_client.Counter(
             "kura_rpcs", "RPCs handled, by method and status code", ["method", "code"], registry=self.registry
@@ -102,8 +92,13 @@ class Metrics:
         self.open_sessions = prometheus_client.Gauge(
             "kura_open_sessions", "Write sessions open now", registry=self.registry
         )
-        self.registry.register(_StoredObjects(database))
+        self._stored = _StoredObjects()
+        self.registry.register(self._stored)
         self._http: typing.Any = None
+
+    def count_stored(self, source: StoredObjects) -> None:
+        """Count stored objects with ``source`` at each scrape, once the database is open."""
+        self._stored.source = source
 
     def observe_commit(self, operations: int) -> None:
         """Record one committed transaction of ``operations`` writes."""

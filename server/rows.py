@@ -1,6 +1,6 @@
 """Turn validated protobuf entities into table rows: filter columns beside the serialized message.
 
-Column order here is the order of the ``INSERT`` statements in ``store.py``; the
+Column order here is the order of the ``INSERT`` statements of each engine; the
 query field names of ``queries.proto`` are the column names, so filters map 1:1.
 """
 

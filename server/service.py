@@ -12,7 +12,6 @@ import collections.abc
 import contextlib
 import importlib.metadata
 import logging
-import sqlite3
 import time
 import typing
 
@@ -20,12 +19,13 @@ import grpc
 
 from hikari_kura.server import (
     decoding,
+    engine,
     errors,
     metrics,
     reads,
     rows,
     schema,
-    store,
+    snapshots,
     validation,
     wire,
     write_session,
@@ -60,7 +60,7 @@ class CacheService:
 
     def __init__(
         self,
-        db: store.Store,
+        db: engine.Engine,
         write_queue: writer.Writer,
         sessions: sessions_.Sessions,
         *,
@@ -70,7 +70,7 @@ class CacheService:
         self._started = time.monotonic()
         self._open_streams: set[write_session.WriteSession] = set()
         self._closing = False
-        self._store = db
+        self._engine = db
         self._writer = write_queue
         self._sessions = sessions
         self._max_bulk_items = max_bulk_items
@@ -205,7 +205,7 @@ class CacheService:
     async def Prune(self, request: pb.PruneRequest, context: grpc.aio.ServicerContext) -> pb.PruneResponse:
         """Remove what no open session wrote."""
         counts = await self._unary("prune", request, context)
-        assert isinstance(counts, writes.PruneCounts)
+        assert isinstance(counts, engine.PruneCounts)
         return pb.PruneResponse(
             guilds=counts.guilds, channels=counts.channels, members=counts.members, roles=counts.roles
         )
@@ -284,7 +284,7 @@ class CacheService:
     ) -> collections.abc.AsyncIterator[bytes]:
         try:
             plan = reads.plan(table, request.query if request.HasField("query") else None)
-            async for batch in reads.pages(self._store, plan, batch_size=request.batch_size, limit=request.limit):
+            async for batch in reads.pages(self._engine, plan, batch_size=request.batch_size, limit=request.limit):
                 for part in wire.within(batch, self._response_budget):
                     yield wire.repeated_messages(1, part)
         except errors.RequestError as exc:
@@ -323,10 +323,10 @@ class CacheService:
     async def Snapshot(
         self, request: pb.SnapshotRequest, context: grpc.aio.ServicerContext
     ) -> collections.abc.AsyncIterator[pb.SnapshotResponse]:
-        """Stream a consistent copy of the database file."""
+        """Stream a consistent snapshot file of the whole cache."""
         try:
-            path = await self._store.snapshot()
-        except sqlite3.Error as exc:
+            path = await self._engine.snapshot()
+        except Exception as exc:  # the engine's own error (disk full, database away): reported with a status
             error = errors.from_storage_error(exc)
             _LOGGER.error("snapshot failed peer=%s error=%s", context.peer(), error.message)
             await context.abort(error.code, error.message)
@@ -341,39 +341,39 @@ class CacheService:
                 if first:
                     yield pb.SnapshotResponse(total_bytes=total)
         finally:
-            store.remove_database_files(path)
+            snapshots.remove_files(path)
 
     async def Restore(
         self, request_iterator: collections.abc.AsyncIterator[pb.RestoreRequest], context: grpc.aio.ServicerContext
     ) -> pb.RestoreResponse:
         """Receive a snapshot, validate it whole, then swap it in atomically."""
-        path = self._store.temporary_path("restore")
+        path = self._engine.temporary_path("restore")
         try:
             with path.open("wb") as file:
                 async for request in request_iterator:
                     file.write(request.chunk)
-            counts = await store.validate_snapshot(path)
-            await (await self._writer.submit(store.Restore(path, None)))
+            counts = await snapshots.validate(path)
+            await (await self._writer.submit(writes.Restore(path, None)))
             _LOGGER.info("restored snapshot peer=%s counts=%s", context.peer(), counts)
             return pb.RestoreResponse(**counts)
         except errors.RequestError as exc:
             _LOGGER.warning("restore refused peer=%s reason=%s", context.peer(), exc.message)
             await context.abort(exc.code, exc.message)
         finally:
-            store.remove_database_files(path)
+            snapshots.remove_files(path)
         raise AssertionError("unreachable: abort raises")
 
     # -- stats ---------------------------------------------------------------------------------
 
     async def GetStats(self, request: pb.GetStatsRequest, context: grpc.aio.ServicerContext) -> pb.GetStatsResponse:
         """Report what the cache holds and how the server is doing."""
-        counts = await self._store.counts()
+        counts = await self._engine.counts()
         response = pb.GetStatsResponse(
             guilds=counts["guilds"],
             channels=counts["channels"],
             members=counts["members"],
             roles=counts["roles"],
-            database_bytes=metrics.database_bytes(self._store.path),
+            database_bytes=await self._engine.database_bytes(),
             open_sessions=len(self._sessions),
             write_queue_depth=self._writer.queue_depth,
             transactions=self._writer.transactions,

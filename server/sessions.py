@@ -3,7 +3,9 @@
 A session lives as long as its client's write stream. Its id is a row of the
 ``sessions`` table (written through the writer, in order with everything else),
 so ids never repeat across restarts and a row stamped with an open session's id
-was written by that client since it connected.
+was written by that client since it connected. Where several servers share one
+database, each marks its open sessions alive on a heartbeat, so every server's
+prune sees them and a crashed server's sessions expire.
 
 A client that lost its stream (the server restarted, the network dropped) may
 resume its session on a new stream: the session stays the same, so what it wrote
@@ -13,13 +15,13 @@ a moment (the old one not yet noticed gone), so it closes when its last stream d
 
 from __future__ import annotations
 
+import asyncio
 import collections
+import contextlib
 import dataclasses
 import logging
-import time
 
-import aiosqlite
-
+from hikari_kura.server import engine
 from hikari_kura.server import writer as writer_
 
 _LOGGER = logging.getLogger(__name__)
@@ -29,10 +31,8 @@ _LOGGER = logging.getLogger(__name__)
 class _OpenSession:
     peer: str
 
-    async def apply(self, conn: aiosqlite.Connection) -> int:
-        cursor = await conn.execute("INSERT INTO sessions (opened_at, peer) VALUES (?, ?)", (time.time(), self.peer))
-        assert cursor.lastrowid is not None
-        return cursor.lastrowid
+    async def apply(self, tx: engine.Transaction) -> int:
+        return await tx.open_session(self.peer)
 
 
 @dataclasses.dataclass(slots=True, frozen=True)
@@ -40,33 +40,50 @@ class _ResumeSession:
     session_id: int
     peer: str
 
-    async def apply(self, conn: aiosqlite.Connection) -> bool:
-        cursor = await conn.execute(
-            "UPDATE sessions SET closed_at = NULL, peer = ? WHERE id = ?", (self.peer, self.session_id)
-        )
-        return cursor.rowcount == 1
+    async def apply(self, tx: engine.Transaction) -> bool:
+        return await tx.resume_session(self.session_id, self.peer)
 
 
 @dataclasses.dataclass(slots=True, frozen=True)
 class _CloseSession:
     session_id: int
 
-    async def apply(self, conn: aiosqlite.Connection) -> None:
-        await conn.execute("UPDATE sessions SET closed_at = ? WHERE id = ?", (time.time(), self.session_id))
+    async def apply(self, tx: engine.Transaction) -> None:
+        await tx.close_session(self.session_id)
 
 
 class Sessions:
     """The open write sessions of this server."""
 
-    def __init__(self, writer: writer_.Writer) -> None:
+    def __init__(self, writer: writer_.Writer, db: engine.Engine) -> None:
         self._writer = writer
+        self._engine = db
         self._open: collections.Counter[int] = collections.Counter()
         """Open sessions and how many streams each is open on."""
+        self._heartbeat: asyncio.Task[None] | None = None
 
-    @staticmethod
-    async def close_stale(conn: aiosqlite.Connection) -> None:
-        """Mark closed every session a previous run left open: their streams are gone."""
-        await conn.execute("UPDATE sessions SET closed_at = ? WHERE closed_at IS NULL", (time.time(),))
+    def start(self) -> None:
+        """Start marking open sessions alive, if the engine is shared with other servers."""
+        if self._engine.heartbeat_seconds is not None:
+            self._heartbeat = asyncio.get_running_loop().create_task(
+                self._beat(self._engine.heartbeat_seconds), name="kura-session-heartbeat"
+            )
+
+    async def stop(self) -> None:
+        """Stop the heartbeat."""
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._heartbeat
+            self._heartbeat = None
+
+    async def _beat(self, interval: float) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self._engine.heartbeat(frozenset(self._open))
+            except Exception:  # the database is away for now: try again next beat
+                _LOGGER.warning("session heartbeat failed sessions=%d", len(self._open), exc_info=True)
 
     async def open(self, peer: str, *, resume: int | None = None) -> int:
         """Open a session for ``peer`` and return its id: ``resume``'s, when the database knows that session."""
@@ -104,7 +121,7 @@ class Sessions:
         _LOGGER.info("session closed session_id=%d", session_id)
         try:
             await self._writer.submit(_CloseSession(session_id))
-        except Exception:  # the server is stopping: close_stale marks it at next start
+        except Exception:  # the server is stopping: close_stale_sessions marks it at next start
             _LOGGER.debug("session close not recorded session_id=%d", session_id, exc_info=True)
 
     def open_ids(self) -> frozenset[int]:

@@ -15,32 +15,30 @@ import logging
 import time
 import typing
 
-import aiosqlite
-
-from hikari_kura.server import errors, writes
+from hikari_kura.server import engine, errors, writes
 
 _LOGGER = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass(slots=True)
 class _Pending:
-    operation: writes.Operation
+    operation: writes.Operation | writes.Restore
     future: asyncio.Future[object]
     weight: int
 
 
 class Writer:
-    """Own the write connection and commit queued operations in groups."""
+    """Own the engine's write transactions and commit queued operations in groups."""
 
     def __init__(
         self,
-        conn: aiosqlite.Connection,
+        db: engine.Engine,
         *,
         max_queued: int = 10_000,
         max_group_rows: int = 50_000,
         on_commit: typing.Callable[[int], None] | None = None,
     ) -> None:
-        self._conn = conn
+        self._engine = db
         self._on_commit = on_commit
         self._queue: asyncio.Queue[_Pending | None] = asyncio.Queue(max_queued)
         self._max_group_rows = max_group_rows
@@ -58,7 +56,7 @@ class Writer:
         """Start the writer task."""
         self._task = asyncio.get_running_loop().create_task(self._run(), name="kura-writer")
 
-    async def submit(self, operation: writes.Operation) -> asyncio.Future[object]:
+    async def submit(self, operation: writes.Operation | writes.Restore) -> asyncio.Future[object]:
         """Queue an operation; the returned future completes when it is committed or has failed.
 
         Waits while the queue is full, which holds back the sender instead of
@@ -134,12 +132,13 @@ class Writer:
 
     async def _apply(self, batch: list[_Pending]) -> list[object]:
         """Apply the batch in one transaction, merging runs of upserts to one table."""
-        if len(batch) == 1 and getattr(batch[0].operation, "exclusive", False):
-            return [await batch[0].operation.apply(self._conn)]
+        first = batch[0].operation
+        if isinstance(first, writes.Restore):  # _commit_group gives it a batch of its own
+            await first.run(self._engine)
+            return [None]
         results: list[object] = []
         run: writes.Upsert | None = None
-        await self._conn.execute("BEGIN IMMEDIATE")
-        try:
+        async with self._engine.transaction() as tx:
             for pending in batch:
                 operation = pending.operation
                 if isinstance(operation, writes.Upsert):
@@ -147,21 +146,17 @@ class Writer:
                         run.merge(operation)
                     else:
                         if run is not None:
-                            await run.apply(self._conn)
+                            await run.apply(tx)
                         run = writes.Upsert(operation.table, list(operation.rows), list(operation.role_ids))
                     results.append(None)
                     continue
                 if run is not None:
-                    await run.apply(self._conn)
+                    await run.apply(tx)
                     run = None
-                results.append(await operation.apply(self._conn))
+                assert not isinstance(operation, writes.Restore)  # never grouped: see _commit_group
+                results.append(await operation.apply(tx))
             if run is not None:
-                await run.apply(self._conn)
-            await self._conn.execute("COMMIT")
-        except BaseException:
-            if self._conn.in_transaction:
-                await self._conn.execute("ROLLBACK")
-            raise
+                await run.apply(tx)
         return results
 
     def _fail(self, pending: _Pending, error: errors.RequestError) -> None:

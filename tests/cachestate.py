@@ -1,7 +1,7 @@
 """Seed a cache with real entities, and take exact pictures of what it holds.
 
 A refused request must change nothing: the tests compare a picture taken before it with one
-taken after. ``stored_rows`` reads every row of every cache table straight from the SQLite file
+taken after. ``stored_rows`` reads every row of every cache table straight from the database
 (ids, filter columns, the session that wrote each row, the message bytes); ``served`` is what
 the Iter RPCs stream back, message by message.
 """
@@ -11,12 +11,14 @@ from __future__ import annotations
 import dataclasses
 import pathlib
 import sqlite3
+import tempfile
 import typing
 
+import asyncpg
 import hikari
 import payloads
 
-from hikari_kura.client import GrpcBackend
+from hikari_kura.client import GrpcBackend, MemberQuery
 from hikari_kura.server import schema
 from hikari_kura.v1 import cache_service_pb2 as pb
 from hikari_kura.v1 import cache_service_pb2_grpc
@@ -58,8 +60,20 @@ async def seed(target: str, app: hikari.GatewayBot) -> Seeded:
     return Seeded(guilds, channels, members, roles)
 
 
-def stored_rows(database: pathlib.Path) -> dict[str, list[tuple[typing.Any, ...]]]:
-    """Return every row, every column, of every cache table in the database file, in a stable order."""
+async def stored_rows(database: pathlib.Path | str) -> dict[str, list[tuple[typing.Any, ...]]]:
+    """Return every row, every column, of every cache table of the database, in a stable order.
+
+    ``database`` is a SQLite file, read straight from disk, or a PostgreSQL URL.
+    """
+    if isinstance(database, str):
+        pg = await asyncpg.connect(database)
+        try:
+            return {
+                table: sorted((tuple(row) for row in await pg.fetch(f"SELECT * FROM {table}")), key=repr)
+                for table in schema.CACHE_TABLES
+            }
+        finally:
+            await pg.close()
     conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
     try:
         return {
@@ -91,16 +105,33 @@ class Picture:
     served: dict[str, list[bytes]]
 
 
-async def picture(database: pathlib.Path, stub: cache_service_pb2_grpc.CacheServiceStub) -> Picture:
+async def picture(database: pathlib.Path | str, stub: cache_service_pb2_grpc.CacheServiceStub) -> Picture:
     """Take a picture of the cache."""
-    return Picture(stored_rows(database), await served(stub))
+    return Picture(await stored_rows(database), await served(stub))
 
 
-def database_files(database: pathlib.Path) -> list[str]:
-    """Return the names of the files in the database's directory: the database, its WAL, and nothing else."""
+def database_files(database: pathlib.Path | str) -> list[str]:
+    """Return the names of the files where the engine puts snapshot and restore files while it works.
+
+    SQLite works beside its database file; PostgreSQL in the system's temporary directory.
+    """
+    if isinstance(database, str):
+        temporary = pathlib.Path(tempfile.gettempdir())
+        patterns = ("kura-snapshot-*", "kura-restore-*")
+        return sorted(path.name for pattern in patterns for path in temporary.glob(pattern))
     return sorted(path.name for path in database.parent.iterdir() if path.is_file())
 
 
 def file_names(directory: pathlib.Path) -> list[str]:
     """Return the names of the entries of a directory."""
     return sorted(path.name for path in directory.iterdir())
+
+
+async def member_ids(backend: GrpcBackend, guild_id: int) -> set[int]:
+    """Return the ids of the members of a guild the cache serves."""
+    return {int(m.id) async for m in backend.iter_members(MemberQuery(guild_id=guild_id))}
+
+
+async def guild_ids(backend: GrpcBackend) -> set[int]:
+    """Return the ids of the guilds the cache serves."""
+    return {int(g.id) async for g in backend.iter_guilds()}

@@ -1,28 +1,69 @@
-"""Shared fixtures: a real Kura server on loopback over a SQLite file in tmp_path, and clients of it."""
+"""Shared fixtures: a real Kura server on loopback over each storage engine, and clients of it.
+
+Every test that uses the ``database`` fixture (and so ``server``, ``target``, ``backend``, ``stub``)
+runs once per engine: over a SQLite file in tmp_path and over a fresh database of a real
+PostgreSQL server this session starts. A test about SQLite's file itself is marked ``sqlite_only``.
+"""
 
 from __future__ import annotations
 
 import collections.abc
 import pathlib
+import typing
 
 import grpc
 import hikari
 import payloads
+import postgres
 import pytest
 
 from hikari_kura.client import GrpcBackend
 from hikari_kura.server import app as server_app
 from hikari_kura.v1 import cache_service_pb2_grpc
 
+ENGINES: typing.Final = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run each test that needs a database once per engine (SQLite only where marked so)."""
+    if "engine" in metafunc.fixturenames:
+        sqlite_only = metafunc.definition.get_closest_marker("sqlite_only") is not None
+        metafunc.parametrize("engine", ENGINES[:1] if sqlite_only else ENGINES)
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> collections.abc.Iterator[postgres.Cluster]:
+    """Start one real PostgreSQL server for the whole test session; fail (never skip) if it cannot run."""
+    try:
+        cluster = postgres.start()
+    except RuntimeError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
 
 @pytest.fixture
-def database(tmp_path: pathlib.Path) -> pathlib.Path:
-    """Return the path of a fresh SQLite database file."""
-    return tmp_path / "kura.sqlite3"
+async def postgres_url(postgres_cluster: postgres.Cluster) -> collections.abc.AsyncIterator[str]:
+    """Return the URL of a fresh, empty database on the session's PostgreSQL server; drop it after the test."""
+    url = await postgres_cluster.create_database()
+    try:
+        yield url
+    finally:
+        await postgres_cluster.drop_database(url)
 
 
 @pytest.fixture
-async def server(database: pathlib.Path) -> collections.abc.AsyncIterator[server_app.Server]:
+def database(engine: str, tmp_path: pathlib.Path, request: pytest.FixtureRequest) -> pathlib.Path | str:
+    """Return a fresh, empty database of the engine: a SQLite file path or a PostgreSQL URL."""
+    if engine == "sqlite":
+        return tmp_path / "kura.sqlite3"
+    return typing.cast(str, request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+async def server(database: pathlib.Path | str) -> collections.abc.AsyncIterator[server_app.Server]:
     """Run a real server on 127.0.0.1 with an OS-chosen port; stop it after the test."""
     running = server_app.Server(server_app.Config(address="127.0.0.1:0", database=database))
     await running.start()

@@ -648,3 +648,15 @@ def channel(app: hikari.GatewayBot, payload: JSONObject, /, *, guild_id: int = G
     result = app.entity_factory.deserialize_channel(copy.deepcopy(payload), guild_id=hikari.Snowflake(guild_id))
     assert isinstance(result, hikari.GuildChannel)
     return result
+
+
+def guild_with_id(app: hikari.GatewayBot, guild_id: int, /) -> hikari.GatewayGuild:
+    """Return the full GUILD_CREATE's guild under another id (a shard's guild: ``(id >> 22) % shards``)."""
+    data = guild_create_payload()
+    data["id"] = str(guild_id)
+    return guild(app, data)
+
+
+def members_of(app: hikari.GatewayBot, guild_id: int, user_ids: range, /) -> list[hikari.Member]:
+    """Return one member of ``guild_id`` per user id."""
+    return [member(app, member_payload(user_id), guild_id=guild_id) for user_id in user_ids]

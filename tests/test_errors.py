@@ -545,7 +545,7 @@ async def _call(stub: Stub, rpc: str, request: typing.Any) -> object:
 
 @pytest.mark.parametrize("case", MALFORMED.keys())
 async def test_malformed_request_is_refused_naming_the_field_and_changes_nothing(
-    seeded: cachestate.Seeded, app: hikari.GatewayBot, database: pathlib.Path, stub: Stub, case: str
+    seeded: cachestate.Seeded, app: hikari.GatewayBot, database: pathlib.Path | str, stub: Stub, case: str
 ) -> None:
     rpc, build, details = MALFORMED[case]
     before = await cachestate.picture(database, stub)
@@ -570,19 +570,21 @@ async def test_malformed_request_is_refused_naming_the_field_and_changes_nothing
 async def test_text_of_exactly_the_limit_is_stored(
     seeded: cachestate.Seeded,
     app: hikari.GatewayBot,
-    database: pathlib.Path,
+    database: pathlib.Path | str,
     stub: Stub,
     rpc: str,
     request_factory: RequestFactory,
 ) -> None:
-    before = cachestate.stored_rows(database)
+    before = await cachestate.stored_rows(database)
 
     await _call(stub, rpc, request_factory(app))
 
-    assert cachestate.stored_rows(database) != before
+    assert await cachestate.stored_rows(database) != before
 
 
-async def test_clear_of_no_kind_removes_nothing(seeded: cachestate.Seeded, database: pathlib.Path, stub: Stub) -> None:
+async def test_clear_of_no_kind_removes_nothing(
+    seeded: cachestate.Seeded, database: pathlib.Path | str, stub: Stub
+) -> None:
     # ClearRequest has only flags: nothing in it can be malformed, and none set means nothing to do.
     before = await cachestate.picture(database, stub)
 
@@ -636,9 +638,9 @@ def _without(
 
 
 async def test_write_stream_reports_each_malformed_op_by_seq_and_applies_the_rest_in_order(
-    seeded: cachestate.Seeded, app: hikari.GatewayBot, database: pathlib.Path, stub: Stub
+    seeded: cachestate.Seeded, app: hikari.GatewayBot, database: pathlib.Path | str, stub: Stub
 ) -> None:
-    before = cachestate.stored_rows(database)
+    before = await cachestate.stored_rows(database)
     first, third = _role(app), _role(app)
     first.name, third.name = "first", "third"
     no_user = _edited(_member(app), lambda m: m.ClearField("user"))
@@ -666,7 +668,7 @@ async def test_write_stream_reports_each_malformed_op_by_seq_and_applies_the_res
     }
     assert session.committed_through == 4
     assert session.code == grpc.StatusCode.OK
-    after = cachestate.stored_rows(database)
+    after = await cachestate.stored_rows(database)
     owner = (payloads.GUILD_ID, payloads.OWNER_ID)
     assert after["guilds"] == before["guilds"]
     assert after["channels"] == before["channels"]
@@ -680,7 +682,7 @@ async def test_write_stream_reports_each_malformed_op_by_seq_and_applies_the_res
 
 
 async def test_write_stream_refuses_a_chunked_bulk_whole_when_its_last_chunk_holds_a_bad_item(
-    seeded: cachestate.Seeded, app: hikari.GatewayBot, database: pathlib.Path, stub: Stub
+    seeded: cachestate.Seeded, app: hikari.GatewayBot, database: pathlib.Path | str, stub: Stub
 ) -> None:
     before = await cachestate.picture(database, stub)
     good = [_member_with_user_id(app, NEW_ID + i) for i in range(4)]
@@ -699,9 +701,9 @@ async def test_write_stream_refuses_a_chunked_bulk_whole_when_its_last_chunk_hol
 
 
 async def test_write_stream_ignores_the_remaining_chunks_of_a_refused_bulk_and_applies_later_ops(
-    seeded: cachestate.Seeded, app: hikari.GatewayBot, database: pathlib.Path, stub: Stub
+    seeded: cachestate.Seeded, app: hikari.GatewayBot, database: pathlib.Path | str, stub: Stub
 ) -> None:
-    before = cachestate.stored_rows(database)
+    before = await cachestate.stored_rows(database)
     bad = _edited(_member(app), lambda m: m.ClearField("user"))
     later = _new_member(app)
 
@@ -717,7 +719,7 @@ async def test_write_stream_ignores_the_remaining_chunks_of_a_refused_bulk_and_a
 
     assert session.failures == {1: (INVALID, "members[0].user: is required")}
     assert session.committed_through == 2
-    after = cachestate.stored_rows(database)
+    after = await cachestate.stored_rows(database)
     assert after["guilds"] == before["guilds"]
     assert after["roles"] == before["roles"]
     assert [row for row in after["members"] if row not in before["members"]] == [
@@ -748,7 +750,7 @@ async def test_write_stream_ignores_the_remaining_chunks_of_a_refused_bulk_and_a
     ids=["partial delete", "chunks of two kinds", "stream ends inside a bulk"],
 )
 async def test_write_stream_refuses_a_malformed_bulk_and_stores_none_of_it(
-    seeded: cachestate.Seeded, database: pathlib.Path, stub: Stub, ops: list[pb.WriteOp], failure: str
+    seeded: cachestate.Seeded, database: pathlib.Path | str, stub: Stub, ops: list[pb.WriteOp], failure: str
 ) -> None:
     before = await cachestate.picture(database, stub)
 
@@ -760,7 +762,7 @@ async def test_write_stream_refuses_a_malformed_bulk_and_stores_none_of_it(
 
 
 async def test_write_stream_with_a_seq_that_does_not_increase_ends_invalid_without_applying_that_op(
-    seeded: cachestate.Seeded, app: hikari.GatewayBot, database: pathlib.Path, stub: Stub
+    seeded: cachestate.Seeded, app: hikari.GatewayBot, database: pathlib.Path | str, stub: Stub
 ) -> None:
     session = await _run_session(
         stub,
@@ -775,7 +777,7 @@ async def test_write_stream_with_a_seq_that_does_not_increase_ends_invalid_witho
 
     assert session.code == grpc.StatusCode.INVALID_ARGUMENT
     assert session.details == "seq: must increase within a session (got 2 after 2)"
-    after = cachestate.stored_rows(database)
+    after = await cachestate.stored_rows(database)
     assert [row[0] for row in after["guilds"]] == [payloads.GUILD_ID]
     (admin,) = [row for row in after["roles"] if row[0] == payloads.ROLE_ADMIN_ID]
     assert roles_pb2.Role.FromString(admin[-1]).name == "renamed by a refused request"
@@ -814,7 +816,7 @@ async def test_write_stream_refuses_a_bulk_over_the_item_limit_as_resource_exhau
             1: (grpc.StatusCode.RESOURCE_EXHAUSTED.value[0], "a bulk write holds at most 3 objects")
         }
         assert session.committed_through == 2
-        stored = cachestate.stored_rows(tmp_path / "small-bulk.sqlite3")["members"]
+        stored = (await cachestate.stored_rows(tmp_path / "small-bulk.sqlite3"))["members"]
         assert sorted(row[1] for row in stored) == [NEW_ID, NEW_ID + 1, NEW_ID + 2]
 
 
@@ -895,7 +897,7 @@ async def test_confirmed_bad_write_fails_its_future_with_the_servers_message_and
     seeded: cachestate.Seeded,
     backend: GrpcBackend,
     app: hikari.GatewayBot,
-    database: pathlib.Path,
+    database: pathlib.Path | str,
     stub: Stub,
     operation: str,
 ) -> None:
@@ -917,7 +919,7 @@ async def test_unconfirmed_bad_write_is_logged_counted_and_handed_to_on_error_th
     seeded: cachestate.Seeded,
     target: str,
     app: hikari.GatewayBot,
-    database: pathlib.Path,
+    database: pathlib.Path | str,
     stub: Stub,
     caplog: pytest.LogCaptureFixture,
     operation: str,
@@ -1067,14 +1069,14 @@ async def test_write_over_the_size_limit_raises_resource_exhausted_and_changes_n
     client = GrpcBackend(target, app=app)
     await client.connect()
     try:
-        before = cachestate.stored_rows(tmp_path / "small.sqlite3")
+        before = await cachestate.stored_rows(tmp_path / "small.sqlite3")
 
         future = await client.member_update(_many_roles_member(app), confirm=True)
         with pytest.raises(ResourceExhaustedError) as caught:
             await future
 
         assert caught.value.code == grpc.StatusCode.RESOURCE_EXHAUSTED
-        assert cachestate.stored_rows(tmp_path / "small.sqlite3") == before
+        assert await cachestate.stored_rows(tmp_path / "small.sqlite3") == before
     finally:
         await client.disconnect()
 
@@ -1246,7 +1248,7 @@ async def test_new_calls_during_shutdown_answer_unavailable_and_no_write_is_lost
         await client.disconnect()
         await (stopping if stopping is not None else running.stop())
 
-    stored = [row[0] for row in cachestate.stored_rows(database)["roles"]]
+    stored = [row[0] for row in (await cachestate.stored_rows(database))["roles"]]
     assert NEW_ID in stored
     assert (NEW_ID + 1 in stored) == late_committed
 

@@ -61,7 +61,7 @@ async def test_get_stats_reports_counts_sessions_and_size(
 
 
 @pytest.fixture
-async def metered_server(database: pathlib.Path) -> collections.abc.AsyncIterator[server_app.Server]:
+async def metered_server(database: pathlib.Path | str) -> collections.abc.AsyncIterator[server_app.Server]:
     """Run a server that also serves Prometheus metrics on a loopback port."""
     running = server_app.Server(
         server_app.Config(address="127.0.0.1:0", database=database, metrics_address="127.0.0.1:0")
@@ -146,7 +146,7 @@ def test_kura_stats_of_an_unreachable_server_fails_clearly() -> None:
     assert "UNAVAILABLE" in result.stderr or "DEADLINE_EXCEEDED" in result.stderr
 
 
-def _start(database: pathlib.Path, port: int, *extra: str) -> subprocess.Popen[str]:
+def _start(database: pathlib.Path | str, port: int, *extra: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [*KURA, "serve", "--database", str(database), "--address", f"127.0.0.1:{port}", *extra],
         stdout=subprocess.PIPE,

@@ -67,7 +67,7 @@ class _FetchCounter:
     """Counts the statements the running server's store runs, and the most rows each asks for."""
 
     def __init__(self, server: server_app.Server, monkeypatch: pytest.MonkeyPatch) -> None:
-        store = server._store
+        store = server._engine
         assert store is not None
         self.limits: list[int] = []
         self._fetch = store.fetch

@@ -26,6 +26,8 @@ ROLE = payloads.ROLE_ADMIN_ID
 MEMBERS = 3_000
 FIRST_USER = 1_000_000_000_000_000_000
 
+pytestmark = pytest.mark.sqlite_only  # SQLite's own query plans and work counters, read from its file
+
 
 def _connect_read_only(path: pathlib.Path) -> contextlib.closing[sqlite3.Connection]:
     return contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True))

@@ -4,29 +4,12 @@ from __future__ import annotations
 
 import pathlib
 
+import cachestate
 import hikari
 import payloads
 
-from hikari_kura.client import GrpcBackend, GuildQuery, MemberQuery, RoleQuery
+from hikari_kura.client import GrpcBackend, GuildQuery, RoleQuery
 from hikari_kura.server import app as server_app
-
-
-def _members(app: hikari.GatewayBot, guild_id: int, user_ids: range) -> list[hikari.Member]:
-    return [payloads.member(app, payloads.member_payload(user_id), guild_id=guild_id) for user_id in user_ids]
-
-
-def _guild(app: hikari.GatewayBot, guild_id: int) -> hikari.GatewayGuild:
-    data = payloads.guild_create_payload()
-    data["id"] = str(guild_id)
-    return payloads.guild(app, data)
-
-
-async def _member_ids(backend: GrpcBackend, guild_id: int) -> set[int]:
-    return {int(m.id) async for m in backend.iter_members(MemberQuery(guild_id=guild_id))}
-
-
-async def _guild_ids(backend: GrpcBackend) -> set[int]:
-    return {int(g.id) async for g in backend.iter_guilds()}
 
 
 async def test_prune_by_one_session_keeps_what_another_open_session_wrote(target: str, app: hikari.GatewayBot) -> None:
@@ -34,17 +17,17 @@ async def test_prune_by_one_session_keeps_what_another_open_session_wrote(target
     await shard_0.connect()
     await shard_1.connect()
     try:
-        await (await shard_0.guild_join(_guild(app, 1 << 22), confirm=True))
-        await (await shard_0.bulk_members(_members(app, 1 << 22, range(1, 51)), confirm=True))
-        await (await shard_1.guild_join(_guild(app, 2 << 22), confirm=True))
-        await (await shard_1.bulk_members(_members(app, 2 << 22, range(1, 51)), confirm=True))
+        await (await shard_0.guild_join(payloads.guild_with_id(app, 1 << 22), confirm=True))
+        await (await shard_0.bulk_members(payloads.members_of(app, 1 << 22, range(1, 51)), confirm=True))
+        await (await shard_1.guild_join(payloads.guild_with_id(app, 2 << 22), confirm=True))
+        await (await shard_1.bulk_members(payloads.members_of(app, 2 << 22, range(1, 51)), confirm=True))
 
         await shard_0.prune()
         await shard_1.prune()
 
-        assert await _guild_ids(shard_0) == {1 << 22, 2 << 22}
-        assert await _member_ids(shard_0, 1 << 22) == set(range(1, 51))
-        assert await _member_ids(shard_0, 2 << 22) == set(range(1, 51))
+        assert await cachestate.guild_ids(shard_0) == {1 << 22, 2 << 22}
+        assert await cachestate.member_ids(shard_0, 1 << 22) == set(range(1, 51))
+        assert await cachestate.member_ids(shard_0, 2 << 22) == set(range(1, 51))
     finally:
         await shard_0.disconnect()
         await shard_1.disconnect()
@@ -53,35 +36,35 @@ async def test_prune_by_one_session_keeps_what_another_open_session_wrote(target
 async def test_prune_removes_what_a_closed_session_wrote(target: str, app: hikari.GatewayBot) -> None:
     gone = GrpcBackend(target, app=app)
     await gone.connect()
-    await gone.guild_join(_guild(app, 3 << 22), confirm=False)
-    await gone.bulk_members(_members(app, 3 << 22, range(1, 11)), confirm=False)
+    await gone.guild_join(payloads.guild_with_id(app, 3 << 22), confirm=False)
+    await gone.bulk_members(payloads.members_of(app, 3 << 22, range(1, 11)), confirm=False)
     await gone.role_create(payloads.role(app, payloads.role_payload(77), guild_id=3 << 22), confirm=False)
     await gone.disconnect()
 
     live = GrpcBackend(target, app=app)
     await live.connect()
     try:
-        await (await live.guild_join(_guild(app, 4 << 22), confirm=True))
-        assert await _member_ids(live, 3 << 22) == set(range(1, 11))  # disconnect committed everything
+        await (await live.guild_join(payloads.guild_with_id(app, 4 << 22), confirm=True))
+        assert await cachestate.member_ids(live, 3 << 22) == set(range(1, 11))  # disconnect committed everything
 
         await live.prune()
 
-        assert await _guild_ids(live) == {4 << 22}
-        assert await _member_ids(live, 3 << 22) == set()
+        assert await cachestate.guild_ids(live) == {4 << 22}
+        assert await cachestate.member_ids(live, 3 << 22) == set()
         assert [r async for r in live.iter_roles(RoleQuery(id=77))] == []
     finally:
         await live.disconnect()
 
 
 async def test_after_a_restart_prune_keeps_only_what_was_written_again(
-    database: pathlib.Path, app: hikari.GatewayBot
+    database: pathlib.Path | str, app: hikari.GatewayBot
 ) -> None:
     config = server_app.Config(address="127.0.0.1:0", database=database)
     first = server_app.Server(config)
     await first.start()
     bot = GrpcBackend(f"127.0.0.1:{first.port}", app=app)
     await bot.connect()
-    await (await bot.bulk_members(_members(app, 5 << 22, range(1, 101)), confirm=True))
+    await (await bot.bulk_members(payloads.members_of(app, 5 << 22, range(1, 101)), confirm=True))
     first_session = bot.session_id
     await bot.disconnect()
     await first.stop()
@@ -92,12 +75,12 @@ async def test_after_a_restart_prune_keeps_only_what_was_written_again(
     await bot.connect()
     try:
         assert bot.session_id != first_session
-        assert await _member_ids(bot, 5 << 22) == set(range(1, 101))  # kept across the restart
-        await (await bot.bulk_members(_members(app, 5 << 22, range(1, 31)), confirm=True))
+        assert await cachestate.member_ids(bot, 5 << 22) == set(range(1, 101))  # kept across the restart
+        await (await bot.bulk_members(payloads.members_of(app, 5 << 22, range(1, 31)), confirm=True))
 
         await bot.prune()
 
-        assert await _member_ids(bot, 5 << 22) == set(range(1, 31))
+        assert await cachestate.member_ids(bot, 5 << 22) == set(range(1, 31))
     finally:
         await bot.disconnect()
         await second.stop()
@@ -108,8 +91,8 @@ async def test_prune_scoped_to_a_shard_leaves_other_shards_guilds(target: str, a
     old = GrpcBackend(target, app=app)
     await old.connect()
     for guild_id in (6 << 22, 7 << 22):
-        await old.guild_join(_guild(app, guild_id), confirm=False)
-        await old.bulk_members(_members(app, guild_id, range(1, 6)), confirm=False)
+        await old.guild_join(payloads.guild_with_id(app, guild_id), confirm=False)
+        await old.bulk_members(payloads.members_of(app, guild_id, range(1, 6)), confirm=False)
     await old.disconnect()
 
     shard_0 = GrpcBackend(target, app=app)
@@ -117,9 +100,9 @@ async def test_prune_scoped_to_a_shard_leaves_other_shards_guilds(target: str, a
     try:
         await shard_0.prune_shard(0, 2)
 
-        assert await _guild_ids(shard_0) == {7 << 22}
-        assert await _member_ids(shard_0, 6 << 22) == set()
-        assert await _member_ids(shard_0, 7 << 22) == set(range(1, 6))
+        assert await cachestate.guild_ids(shard_0) == {7 << 22}
+        assert await cachestate.member_ids(shard_0, 6 << 22) == set()
+        assert await cachestate.member_ids(shard_0, 7 << 22) == set(range(1, 6))
     finally:
         await shard_0.disconnect()
 
@@ -127,7 +110,7 @@ async def test_prune_scoped_to_a_shard_leaves_other_shards_guilds(target: str, a
 async def test_disconnect_waits_for_every_issued_write(target: str, app: hikari.GatewayBot) -> None:
     writer = GrpcBackend(target, app=app)
     await writer.connect()
-    members = _members(app, 8 << 22, range(1, 3001))
+    members = payloads.members_of(app, 8 << 22, range(1, 3001))
     for member in members:
         await writer.member_update(member, confirm=False)
     await writer.disconnect()
@@ -135,7 +118,7 @@ async def test_disconnect_waits_for_every_issued_write(target: str, app: hikari.
     reader = GrpcBackend(target, app=app)
     await reader.connect()
     try:
-        assert await _member_ids(reader, 8 << 22) == set(range(1, 3001))
+        assert await cachestate.member_ids(reader, 8 << 22) == set(range(1, 3001))
     finally:
         await reader.disconnect()
 
@@ -147,17 +130,17 @@ async def test_guild_leave_removes_the_guild_and_all_it_holds(backend: GrpcBacke
     await backend.bulk_channels([*payloads.channels(app, data), *payloads.threads(app, data)], confirm=False)
     await backend.bulk_members(payloads.members(app, data), confirm=False)
     await backend.bulk_roles(payloads.roles(app, data), confirm=False)
-    other = _guild(app, 9 << 22)
+    other = payloads.guild_with_id(app, 9 << 22)
     await backend.guild_join(other, confirm=False)
-    await backend.bulk_members(_members(app, 9 << 22, range(1, 4)), confirm=False)
+    await backend.bulk_members(payloads.members_of(app, 9 << 22, range(1, 4)), confirm=False)
 
     await (await backend.guild_leave(guild.id, confirm=True))
 
     assert [g.id async for g in backend.iter_guilds(GuildQuery(id=guild.id))] == []
     assert [c async for c in backend.iter_channels()] == []
     assert [r async for r in backend.iter_roles()] == []
-    assert await _member_ids(backend, guild.id) == set()
-    assert await _member_ids(backend, 9 << 22) == {1, 2, 3}
+    assert await cachestate.member_ids(backend, guild.id) == set()
+    assert await cachestate.member_ids(backend, 9 << 22) == {1, 2, 3}
 
 
 async def test_channel_delete_removes_its_threads_but_not_a_categorys_channels(
@@ -182,7 +165,7 @@ async def test_channel_delete_removes_its_threads_but_not_a_categorys_channels(
 async def test_deletes_of_unknown_objects_succeed_and_change_nothing(
     backend: GrpcBackend, app: hikari.GatewayBot
 ) -> None:
-    await (await backend.bulk_members(_members(app, 10 << 22, range(1, 4)), confirm=True))
+    await (await backend.bulk_members(payloads.members_of(app, 10 << 22, range(1, 4)), confirm=True))
 
     for future in (
         await backend.member_delete(hikari.Snowflake(99), hikari.Snowflake(10 << 22), confirm=True),
@@ -192,7 +175,7 @@ async def test_deletes_of_unknown_objects_succeed_and_change_nothing(
     ):
         await future
 
-    assert await _member_ids(backend, 10 << 22) == {1, 2, 3}
+    assert await cachestate.member_ids(backend, 10 << 22) == {1, 2, 3}
 
 
 async def test_clear_removes_only_the_kinds_asked_for(backend: GrpcBackend, app: hikari.GatewayBot) -> None:

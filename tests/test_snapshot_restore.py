@@ -21,10 +21,17 @@ from fidelity import assert_same_entity
 
 from hikari_kura.client import FailedPreconditionError, GrpcBackend, InvalidArgumentError, KuraError
 from hikari_kura.server import app as server_app
-from hikari_kura.server import schema, store
+from hikari_kura.server import schema, snapshots
 from hikari_kura.v1 import cache_service_pb2_grpc
 
 DATABASE_FILES = ["kura.sqlite3", "kura.sqlite3-shm", "kura.sqlite3-wal"]
+
+
+def _files_of(database: pathlib.Path | str) -> list[str]:
+    """Return the files a database may leave where its snapshot and restore files go: SQLite's own, or none."""
+    return DATABASE_FILES if isinstance(database, pathlib.Path) else []
+
+
 """What the database directory holds while the server runs: no temporary file is ever left beside it."""
 
 
@@ -65,7 +72,7 @@ async def test_restore_of_a_snapshot_into_a_cleared_cache_gives_back_every_entit
     target: str,
     app: hikari.GatewayBot,
     backend: GrpcBackend,
-    database: pathlib.Path,
+    database: pathlib.Path | str,
     stub: cache_service_pb2_grpc.CacheServiceStub,
     files: pathlib.Path,
 ) -> None:
@@ -75,13 +82,13 @@ async def test_restore_of_a_snapshot_into_a_cleared_cache_gives_back_every_entit
 
     await backend.snapshot(path)
     await backend.clear(channels=True, guilds=True, members=True, roles=True)
-    assert cachestate.stored_rows(database) == {table: [] for table in schema.CACHE_TABLES}
+    assert await cachestate.stored_rows(database) == {table: [] for table in schema.CACHE_TABLES}
     await backend.restore(path)
 
     await _assert_holds_exactly(backend, seeded)
     assert await cachestate.served(stub) == served
     assert cachestate.file_names(files) == ["cache.kura"]
-    assert cachestate.database_files(database) == DATABASE_FILES
+    assert cachestate.database_files(database) == _files_of(database)
 
 
 async def test_snapshot_of_an_empty_cache_restores_to_an_empty_cache(
@@ -149,7 +156,7 @@ async def test_restore_replaces_everything_written_after_the_snapshot(
     target: str,
     app: hikari.GatewayBot,
     backend: GrpcBackend,
-    database: pathlib.Path,
+    database: pathlib.Path | str,
     stub: cache_service_pb2_grpc.CacheServiceStub,
     files: pathlib.Path,
 ) -> None:
@@ -171,7 +178,7 @@ async def test_restore_replaces_everything_written_after_the_snapshot(
     await backend.restore(files / "cache.kura")
 
     await _assert_holds_exactly(backend, seeded)
-    assert cachestate.database_files(database) == DATABASE_FILES
+    assert cachestate.database_files(database) == _files_of(database)
 
 
 async def test_a_second_snapshot_replaces_the_file_with_the_newer_state(
@@ -216,11 +223,11 @@ def _edit(source: pathlib.Path, out: pathlib.Path, *statements: str, reseal: boo
         for statement in statements:
             conn.execute(statement)
         if reseal:
-            conn.execute(f"DROP TABLE {store.SNAPSHOT_TABLE}")
+            conn.execute(f"DROP TABLE {snapshots.SNAPSHOT_TABLE}")
     finally:
         conn.close()
     if reseal:
-        store.seal_snapshot(out)
+        snapshots.seal(out)
 
 
 def _page_size(raw: bytes | bytearray) -> int:
@@ -305,7 +312,7 @@ def _changed_row(good: pathlib.Path, out: pathlib.Path) -> None:
 
 
 def _unsealed(good: pathlib.Path, out: pathlib.Path) -> None:
-    _edit(good, out, f"DROP TABLE {store.SNAPSHOT_TABLE}")
+    _edit(good, out, f"DROP TABLE {snapshots.SNAPSHOT_TABLE}")
 
 
 def _flipped_text_in_a_member(good: pathlib.Path, out: pathlib.Path) -> None:
@@ -400,7 +407,7 @@ async def test_restore_of_an_invalid_file_is_refused_and_changes_nothing(
     backend: GrpcBackend,
     app: hikari.GatewayBot,
     good_snapshot: pathlib.Path,
-    database: pathlib.Path,
+    database: pathlib.Path | str,
     stub: cache_service_pb2_grpc.CacheServiceStub,
     files: pathlib.Path,
     case: str,
@@ -419,17 +426,18 @@ async def test_restore_of_an_invalid_file_is_refused_and_changes_nothing(
     assert type(caught.value) is error
     assert re.search(message, caught.value.message), caught.value.message
     assert await cachestate.picture(database, stub) == before
-    assert cachestate.database_files(database) == DATABASE_FILES
+    assert cachestate.database_files(database) == _files_of(database)
     # The refusal did not break anything: the real snapshot still restores.
     await backend.restore(good_snapshot)
     assert int(role.id) not in [int(stored.id) for stored in await _collect(backend.iter_roles())]
 
 
+@pytest.mark.sqlite_only
 async def test_restore_of_a_copy_of_the_live_database_file_is_refused(
     target: str,
     app: hikari.GatewayBot,
     backend: GrpcBackend,
-    database: pathlib.Path,
+    database: pathlib.Path | str,
     stub: cache_service_pb2_grpc.CacheServiceStub,
     files: pathlib.Path,
 ) -> None:
@@ -454,7 +462,7 @@ async def test_snapshot_with_bytes_flipped_in_the_middle_of_any_page_is_refused_
     target: str,
     app: hikari.GatewayBot,
     backend: GrpcBackend,
-    database: pathlib.Path,
+    database: pathlib.Path | str,
     stub: cache_service_pb2_grpc.CacheServiceStub,
     files: pathlib.Path,
 ) -> None:
@@ -487,7 +495,7 @@ async def test_snapshot_with_bytes_flipped_in_the_middle_of_any_page_is_refused_
             refused += 1
         else:
             assert await cachestate.served(stub) == intact, f"page {page}"
-        assert cachestate.database_files(database) == DATABASE_FILES
+        assert cachestate.database_files(database) == _files_of(database)
     assert refused > _page_count(snapshot) // 2
 
 
@@ -495,7 +503,7 @@ async def test_restore_of_a_file_that_does_not_exist_raises_and_changes_nothing(
     target: str,
     app: hikari.GatewayBot,
     backend: GrpcBackend,
-    database: pathlib.Path,
+    database: pathlib.Path | str,
     stub: cache_service_pb2_grpc.CacheServiceStub,
     files: pathlib.Path,
 ) -> None:
@@ -506,7 +514,7 @@ async def test_restore_of_a_file_that_does_not_exist_raises_and_changes_nothing(
         await backend.restore(files / "missing.kura")
 
     assert await cachestate.picture(database, stub) == before
-    assert cachestate.database_files(database) == DATABASE_FILES
+    assert cachestate.database_files(database) == _files_of(database)
 
 
 # -- the server's files ------------------------------------------------------------------------
@@ -516,20 +524,20 @@ async def test_snapshot_and_restore_leave_no_file_beside_the_database(
     target: str,
     app: hikari.GatewayBot,
     backend: GrpcBackend,
-    database: pathlib.Path,
+    database: pathlib.Path | str,
     stub: cache_service_pb2_grpc.CacheServiceStub,
     files: pathlib.Path,
 ) -> None:
     await cachestate.seed(target, app)
 
     await backend.snapshot(files / "cache.kura")
-    assert cachestate.database_files(database) == DATABASE_FILES
+    assert cachestate.database_files(database) == _files_of(database)
     await backend.restore(files / "cache.kura")
-    assert cachestate.database_files(database) == DATABASE_FILES
+    assert cachestate.database_files(database) == _files_of(database)
     _cut(0.5)(files / "cache.kura", files / "cut.kura")
     with pytest.raises(InvalidArgumentError):
         await backend.restore(files / "cut.kura")
-    assert cachestate.database_files(database) == DATABASE_FILES
+    assert cachestate.database_files(database) == _files_of(database)
 
 
 async def test_server_restarted_on_its_database_after_a_restore_serves_the_restored_cache(

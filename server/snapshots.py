@@ -1,32 +1,25 @@
-"""The SQLite database: opening and migrating it, the reader pool, snapshot and restore.
+"""Snapshot files: the one format both engines write and restore, a sealed SQLite database.
 
-One connection writes (owned by the writer); a small pool of read-only
-connections serves queries. WAL journaling lets readers run while the writer
-commits, so reads never wait for writes.
+A snapshot is a SQLite file with the cache tables at a schema version and a digest
+of their content, so restore tells an intact copy from a damaged one. The SQLite
+engine makes one with ``VACUUM INTO``, the PostgreSQL engine by copying its rows
+into a fresh file; either restores into either engine.
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections.abc
-import contextlib
-import dataclasses
 import functools
 import hashlib
-import logging
-import os
 import pathlib
 import sqlite3
-import tempfile
 import typing
 
-import aiosqlite
 import grpc
 
 from hikari_kura.server import errors, schema
 from hikari_kura.v1 import channels_pb2, guilds_pb2, members_pb2, roles_pb2
-
-_LOGGER = logging.getLogger(__name__)
 
 SQLITE_HEADER: typing.Final = b"SQLite format 3\x00"
 _MESSAGE_TYPES: typing.Final[dict[str, typing.Any]] = {
@@ -35,119 +28,9 @@ _MESSAGE_TYPES: typing.Final[dict[str, typing.Any]] = {
     "members": members_pb2.Member,
     "roles": roles_pb2.Role,
 }
-SYNCHRONOUS_MODES: typing.Final = ("OFF", "NORMAL", "FULL", "EXTRA")
 
 
-async def _connect(path: pathlib.Path | str, *, synchronous: str = "FULL") -> aiosqlite.Connection:
-    conn = await aiosqlite.connect(path, isolation_level=None)
-    try:
-        await conn.execute("PRAGMA busy_timeout = 5000")
-        await conn.execute(f"PRAGMA synchronous = {synchronous}")
-    except BaseException:
-        await conn.close()  # its thread would otherwise keep the process alive
-        raise
-    return conn
-
-
-async def migrate(conn: aiosqlite.Connection) -> int:
-    """Bring a database to ``SCHEMA_VERSION`` in one transaction; return the version it had."""
-    ((version,),) = await conn.execute_fetchall("PRAGMA user_version")
-    if version > schema.SCHEMA_VERSION:
-        raise errors.RequestError(
-            grpc.StatusCode.FAILED_PRECONDITION,
-            f"database schema version {version} is newer than this server's {schema.SCHEMA_VERSION}",
-        )
-    if version < schema.SCHEMA_VERSION:
-        await conn.executescript(f"BEGIN;\n{schema.migration_script(version)}\nCOMMIT;")
-        _LOGGER.info("migrated database schema from=%d to=%d", version, schema.SCHEMA_VERSION)
-    return int(version)
-
-
-class Store:
-    """The cache database file and its connections."""
-
-    def __init__(self, path: pathlib.Path, writer_conn: aiosqlite.Connection, readers: list[aiosqlite.Connection]):
-        self.path = path
-        self.writer_conn = writer_conn
-        self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
-        self._all_readers = readers
-        for reader in readers:
-            self._readers.put_nowait(reader)
-
-    @classmethod
-    async def open(cls, path: pathlib.Path, *, readers: int = 4, synchronous: str = "FULL") -> Store:
-        """Open (creating and migrating as needed) the database at ``path``."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        writer_conn = await _connect(path, synchronous=synchronous)
-        try:
-            ((mode,),) = await writer_conn.execute_fetchall("PRAGMA journal_mode = WAL")
-            if mode != "wal":
-                raise RuntimeError(f"{path}: cannot use WAL journaling (got {mode})")
-            ((app_id,),) = await writer_conn.execute_fetchall("PRAGMA application_id")
-            ((version,),) = await writer_conn.execute_fetchall("PRAGMA user_version")
-            if version and app_id != schema.APPLICATION_ID:
-                raise RuntimeError(f"{path}: not a Kura database")
-            await migrate(writer_conn)
-            reader_conns = []
-            for _ in range(readers):
-                reader = await _connect(path, synchronous=synchronous)
-                await reader.execute("PRAGMA query_only = 1")
-                reader_conns.append(reader)
-        except BaseException:
-            await writer_conn.close()
-            raise
-        _LOGGER.info("opened database path=%s readers=%d synchronous=%s", path, readers, synchronous)
-        return cls(path, writer_conn, reader_conns)
-
-    async def close(self) -> None:
-        """Checkpoint the WAL into the database file and close every connection."""
-        for reader in self._all_readers:
-            await reader.close()
-        with contextlib.suppress(sqlite3.Error):
-            await self.writer_conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        await self.writer_conn.close()
-        _LOGGER.info("closed database path=%s", self.path)
-
-    async def fetch(self, sql: str, params: collections.abc.Sequence[object]) -> list[typing.Any]:
-        """Run one read statement on a pooled reader connection."""
-        reader = await self._readers.get()
-        try:
-            return list(await reader.execute_fetchall(sql, params))
-        finally:
-            self._readers.put_nowait(reader)
-
-    async def counts(self) -> dict[str, int]:
-        """Return how many objects of each kind are stored."""
-        result = {}
-        for table in ("guilds", "channels", "members", "roles"):
-            ((count,),) = await self.fetch(f"SELECT count(*) FROM {table}", ())
-            result[table] = int(count)
-        return result
-
-    def temporary_path(self, prefix: str) -> pathlib.Path:
-        """Return a fresh file path beside the database (same filesystem, so no cross-device copies)."""
-        fd, name = tempfile.mkstemp(prefix=f".{self.path.name}.{prefix}-", dir=self.path.parent)
-        os.close(fd)
-        return pathlib.Path(name)
-
-    async def snapshot(self) -> pathlib.Path:
-        """Write a consistent, sealed copy of the database to a temporary file and return its path."""
-        target = self.temporary_path("snapshot")
-        target.unlink()  # VACUUM INTO wants to create the file itself
-        try:
-            conn = await _connect(self.path)
-            try:
-                await conn.execute("VACUUM INTO ?", (str(target),))
-            finally:
-                await conn.close()
-            await asyncio.to_thread(seal_snapshot, target)
-        except BaseException:
-            remove_database_files(target)
-            raise
-        return target
-
-
-def remove_database_files(path: pathlib.Path) -> None:
+def remove_files(path: pathlib.Path) -> None:
     """Remove a temporary database file and whatever journal SQLite left beside it."""
     for suffix in ("", "-journal", "-wal", "-shm"):
         path.with_name(path.name + suffix).unlink(missing_ok=True)
@@ -180,7 +63,7 @@ def _content_digest(conn: sqlite3.Connection) -> bytes:
     return digest.digest()
 
 
-def seal_snapshot(path: pathlib.Path) -> None:
+def seal(path: pathlib.Path) -> None:
     """Store the digest of a fresh snapshot file's content inside it; restore refuses files without one."""
     conn = sqlite3.connect(path, isolation_level=None)
     try:
@@ -289,7 +172,7 @@ def _validate_snapshot(path: pathlib.Path) -> dict[str, int]:
         conn.close()
 
 
-async def validate_snapshot(path: pathlib.Path) -> dict[str, int]:
+async def validate(path: pathlib.Path) -> dict[str, int]:
     """Check a snapshot file thoroughly and bring it to the current schema; return its counts.
 
     Raises ``InvalidArgument`` for anything that is not an intact Kura snapshot
@@ -300,34 +183,28 @@ async def validate_snapshot(path: pathlib.Path) -> dict[str, int]:
     return await asyncio.to_thread(_validate_snapshot, path)
 
 
-@dataclasses.dataclass(slots=True, frozen=True)
-class Restore:
-    """Replace every cached object with a validated snapshot's, in one transaction."""
+def create(path: pathlib.Path) -> sqlite3.Connection:
+    """Create an empty snapshot file at ``path`` with the current schema; return a connection to fill it."""
+    # Filled from another thread than the one that made it, one batch at a time, committed once at the end.
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.executescript(f"BEGIN;\n{schema.migration_script(0)}\nCOMMIT;")
+    conn.isolation_level = "DEFERRED"
+    return conn
 
-    path: pathlib.Path
-    session_id: int | None
-    """Restored rows count as written by this session (none: stale at the next prune)."""
-    exclusive: typing.Literal[True] = True
 
-    async def apply(self, conn: aiosqlite.Connection) -> None:
-        """Attach the snapshot, copy its tables over ours, detach."""
-        await conn.execute("ATTACH DATABASE ? AS snapshot", (str(self.path),))
-        try:
-            await conn.execute("BEGIN IMMEDIATE")
-            try:
-                for table in schema.CACHE_TABLES:
-                    columns = [row[1] for row in await conn.execute_fetchall(f"PRAGMA main.table_info({table})")]
-                    selected = ["?" if column == "session_id" else column for column in columns]
-                    params = (self.session_id,) if "session_id" in columns else ()
-                    await conn.execute(f"DELETE FROM main.{table}")
-                    await conn.execute(
-                        f"INSERT INTO main.{table} ({', '.join(columns)})"
-                        f" SELECT {', '.join(selected)} FROM snapshot.{table}",
-                        params,
-                    )
-                await conn.execute("COMMIT")
-            except BaseException:
-                await conn.execute("ROLLBACK")
-                raise
-        finally:
-            await conn.execute("DETACH DATABASE snapshot")
+def columns(table: str) -> list[str]:
+    """Return the columns of a cache table at the current schema version, in order."""
+    return list(_expected_columns()[table])
+
+
+def read_rows(
+    path: pathlib.Path, table: str, *, batch: int = 10_000
+) -> collections.abc.Iterator[list[tuple[typing.Any, ...]]]:
+    """Yield a validated snapshot's rows of ``table`` (every current column, in order), a batch at a time."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+    try:
+        cursor = conn.execute(f"SELECT {', '.join(columns(table))} FROM {table}")
+        while rows := cursor.fetchmany(batch):
+            yield rows
+    finally:
+        conn.close()

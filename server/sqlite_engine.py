@@ -1,0 +1,332 @@
+"""The SQLite engine: one database file, opened and migrated, one write connection and a reader pool.
+
+One connection writes (owned by the writer); a small pool of read-only
+connections serves queries. WAL journaling lets readers run while the writer
+commits, so reads never wait for writes. Snapshots are ``VACUUM INTO`` copies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections.abc
+import contextlib
+import functools
+import logging
+import os
+import pathlib
+import sqlite3
+import tempfile
+import time
+import typing
+
+import aiosqlite
+import grpc
+
+from hikari_kura.server import engine, errors, rows, schema, snapshots
+
+_LOGGER = logging.getLogger(__name__)
+
+SYNCHRONOUS_MODES: typing.Final = ("OFF", "NORMAL", "FULL", "EXTRA")
+UPSERT_SQL: typing.Final[dict[str, str]] = {
+    table: f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    for table, columns in (
+        ("guilds", rows.GUILD_COLUMNS),
+        ("channels", rows.CHANNEL_COLUMNS),
+        ("members", rows.MEMBER_COLUMNS),
+        ("roles", rows.ROLE_COLUMNS),
+    )
+}
+_THREAD_TYPES_SQL: typing.Final = ", ".join(str(value) for value in rows.THREAD_TYPES)
+_ENTITY_TABLES: typing.Final = ("guilds", "channels", "members", "roles")
+
+
+async def _connect(path: pathlib.Path | str, *, synchronous: str = "FULL") -> aiosqlite.Connection:
+    conn = await aiosqlite.connect(path, isolation_level=None)
+    try:
+        await conn.execute("PRAGMA busy_timeout = 5000")
+        await conn.execute(f"PRAGMA synchronous = {synchronous}")
+    except BaseException:
+        await conn.close()  # its thread would otherwise keep the process alive
+        raise
+    return conn
+
+
+async def migrate(conn: aiosqlite.Connection) -> int:
+    """Bring a database to ``SCHEMA_VERSION`` in one transaction; return the version it had."""
+    ((version,),) = await conn.execute_fetchall("PRAGMA user_version")
+    if version > schema.SCHEMA_VERSION:
+        raise errors.RequestError(
+            grpc.StatusCode.FAILED_PRECONDITION,
+            f"database schema version {version} is newer than this server's {schema.SCHEMA_VERSION}",
+        )
+    if version < schema.SCHEMA_VERSION:
+        await conn.executescript(f"BEGIN;\n{schema.migration_script(version)}\nCOMMIT;")
+        _LOGGER.info("migrated database schema from=%d to=%d", version, schema.SCHEMA_VERSION)
+    return int(version)
+
+
+class SqliteTransaction:
+    """The writes of one SQLite transaction, on the write connection."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def upsert(
+        self, table: str, rows: collections.abc.Sequence[rows.Row], role_ids: collections.abc.Sequence[typing.Any]
+    ) -> None:
+        """Write the rows; a member's role index is replaced with the roles it now holds."""
+        conn = self._conn
+        if table != "members":
+            await conn.executemany(UPSERT_SQL[table], rows)
+            return
+        # A member may come twice in a merged run: the last one wins, as sequential
+        # application would leave it, and its role index must hold exactly its roles.
+        latest = {(row[0], row[1]): (row, ids) for row, ids in zip(rows, role_ids, strict=True)}
+        await conn.executemany("DELETE FROM member_roles WHERE guild_id = ? AND user_id = ?", latest.keys())
+        await conn.executemany(UPSERT_SQL["members"], (row for row, _ in latest.values()))
+        await conn.executemany(
+            "INSERT OR IGNORE INTO member_roles (guild_id, user_id, role_id) VALUES (?, ?, ?)",
+            ((guild_id, user_id, role_id) for (guild_id, user_id), (_, ids) in latest.items() for role_id in ids),
+        )
+
+    async def delete_guild(self, guild_id: int) -> None:
+        """Delete the guild's rows from every table."""
+        params = (guild_id,)
+        await self._conn.execute("DELETE FROM guilds WHERE id = ?", params)
+        for table in ("channels", "members", "member_roles", "roles"):
+            await self._conn.execute(f"DELETE FROM {table} WHERE guild_id = ?", params)
+
+    async def delete_channel(self, channel_id: int) -> None:
+        """Delete the channel and its threads."""
+        await self._conn.execute(
+            f"DELETE FROM channels WHERE id = ? OR (parent_id = ? AND type IN ({_THREAD_TYPES_SQL}))",
+            (channel_id, channel_id),
+        )
+
+    async def delete_member(self, guild_id: int, user_id: int) -> None:
+        """Delete the member and its role index entries."""
+        params = (guild_id, user_id)
+        await self._conn.execute("DELETE FROM members WHERE guild_id = ? AND id = ?", params)
+        await self._conn.execute("DELETE FROM member_roles WHERE guild_id = ? AND user_id = ?", params)
+
+    async def delete_role(self, role_id: int, strip_role: collections.abc.Callable[[bytes, int], bytes]) -> None:
+        """Delete the role, then rewrite each member that held it."""
+        holders = await self._conn.execute_fetchall(
+            "SELECT m.guild_id, m.id, m.data FROM member_roles r"
+            " JOIN members m ON m.guild_id = r.guild_id AND m.id = r.user_id WHERE r.role_id = ?",
+            (role_id,),
+        )
+        await self._conn.executemany(
+            "UPDATE members SET data = ? WHERE guild_id = ? AND id = ?",
+            [(strip_role(data, role_id), guild_id, user_id) for guild_id, user_id, data in holders],
+        )
+        await self._conn.execute("DELETE FROM member_roles WHERE role_id = ?", (role_id,))
+        await self._conn.execute("DELETE FROM roles WHERE id = ?", (role_id,))
+
+    async def clear(self, tables: collections.abc.Sequence[str]) -> None:
+        """Empty the tables (and the member role index with members)."""
+        for table in tables:
+            await self._conn.execute(f"DELETE FROM {table}")
+            if table == "members":
+                await self._conn.execute("DELETE FROM member_roles")
+
+    async def prune(
+        self, open_sessions: collections.abc.Collection[int], shard_id: int | None, shard_count: int | None
+    ) -> engine.PruneCounts:
+        """Delete stale rows table by table and count them; only this server writes the file."""
+        sessions = sorted(open_sessions)
+        stale = f"(session_id IS NULL OR session_id NOT IN ({', '.join('?' * len(sessions))}))"
+        counts: dict[str, int] = {}
+        for table in _ENTITY_TABLES:
+            guild_column = "id" if table == "guilds" else "guild_id"
+            where, params = stale, list(sessions)
+            if shard_count is not None and shard_id is not None:
+                where += f" AND (({guild_column} >> 22) % ?) = ?"
+                params += [shard_count, shard_id]
+            if table == "members":
+                await self._conn.execute(
+                    "DELETE FROM member_roles WHERE (guild_id, user_id) IN"
+                    f" (SELECT guild_id, id FROM members WHERE {where})",
+                    params,
+                )
+            cursor = await self._conn.execute(f"DELETE FROM {table} WHERE {where}", params)
+            counts[table] = cursor.rowcount
+        return engine.PruneCounts(**counts)
+
+    async def open_session(self, peer: str) -> int:
+        """Insert a session row; its id is the autoincrement key, never reused."""
+        cursor = await self._conn.execute("INSERT INTO sessions (opened_at, peer) VALUES (?, ?)", (time.time(), peer))
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    async def resume_session(self, session_id: int, peer: str) -> bool:
+        """Clear the session's end, if the file knows the session."""
+        cursor = await self._conn.execute(
+            "UPDATE sessions SET closed_at = NULL, peer = ? WHERE id = ?", (peer, session_id)
+        )
+        return cursor.rowcount == 1
+
+    async def close_session(self, session_id: int) -> None:
+        """Stamp the session's end."""
+        await self._conn.execute("UPDATE sessions SET closed_at = ? WHERE id = ?", (time.time(), session_id))
+
+
+class SqliteEngine:
+    """The cache database file and its connections."""
+
+    name = "sqlite"
+    heartbeat_seconds: float | None = None
+
+    def __init__(self, path: pathlib.Path, writer_conn: aiosqlite.Connection, readers: list[aiosqlite.Connection]):
+        self.path = path
+        self.writer_conn = writer_conn
+        self._transaction = SqliteTransaction(writer_conn)
+        self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+        self._all_readers = readers
+        for reader in readers:
+            self._readers.put_nowait(reader)
+
+    @classmethod
+    async def open(cls, path: pathlib.Path, *, readers: int = 4, synchronous: str = "FULL") -> SqliteEngine:
+        """Open (creating and migrating as needed) the database at ``path``."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        writer_conn = await _connect(path, synchronous=synchronous)
+        try:
+            ((mode,),) = await writer_conn.execute_fetchall("PRAGMA journal_mode = WAL")
+            if mode != "wal":
+                raise RuntimeError(f"{path}: cannot use WAL journaling (got {mode})")
+            ((app_id,),) = await writer_conn.execute_fetchall("PRAGMA application_id")
+            ((version,),) = await writer_conn.execute_fetchall("PRAGMA user_version")
+            if version and app_id != schema.APPLICATION_ID:
+                raise RuntimeError(f"{path}: not a Kura database")
+            await migrate(writer_conn)
+            reader_conns = []
+            for _ in range(readers):
+                reader = await _connect(path, synchronous=synchronous)
+                await reader.execute("PRAGMA query_only = 1")
+                reader_conns.append(reader)
+        except BaseException:
+            await writer_conn.close()
+            raise
+        _LOGGER.info("opened database path=%s readers=%d synchronous=%s", path, readers, synchronous)
+        return cls(path, writer_conn, reader_conns)
+
+    async def close(self) -> None:
+        """Checkpoint the WAL into the database file and close every connection."""
+        for reader in self._all_readers:
+            await reader.close()
+        with contextlib.suppress(sqlite3.Error):
+            await self.writer_conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        await self.writer_conn.close()
+        _LOGGER.info("closed database path=%s", self.path)
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> collections.abc.AsyncIterator[engine.Transaction]:
+        """Begin an immediate transaction on the write connection; commit, or roll back on error."""
+        conn = self.writer_conn
+        await conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._transaction
+            await conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                await conn.execute("ROLLBACK")
+            raise
+
+    async def fetch(self, sql: str, params: collections.abc.Sequence[object]) -> list[typing.Any]:
+        """Run one read statement on a pooled reader connection."""
+        reader = await self._readers.get()
+        try:
+            return list(await reader.execute_fetchall(sql, params))
+        finally:
+            self._readers.put_nowait(reader)
+
+    async def counts(self) -> dict[str, int]:
+        """Return how many objects of each kind are stored."""
+        result = {}
+        for table in _ENTITY_TABLES:
+            ((count,),) = await self.fetch(f"SELECT count(*) FROM {table}", ())
+            result[table] = int(count)
+        return result
+
+    async def database_bytes(self) -> int:
+        """Return the bytes of the database file and its WAL."""
+        return database_bytes(self.path)
+
+    def scrape_counter(self) -> collections.abc.Callable[[], tuple[dict[str, int], int]]:
+        """Return a counter that reads the file with a connection of the calling thread, never the loop's."""
+        return functools.partial(count_file, self.path)
+
+    async def close_stale_sessions(self) -> None:
+        """Mark closed every session a previous run left open: only this server uses the file."""
+        await self.writer_conn.execute("UPDATE sessions SET closed_at = ? WHERE closed_at IS NULL", (time.time(),))
+
+    async def heartbeat(self, session_ids: collections.abc.Collection[int]) -> None:
+        """Nothing to do: no other server reads this file's sessions."""
+
+    def temporary_path(self, prefix: str) -> pathlib.Path:
+        """Return a fresh file path beside the database (same filesystem, so no cross-device copies)."""
+        fd, name = tempfile.mkstemp(prefix=f".{self.path.name}.{prefix}-", dir=self.path.parent)
+        os.close(fd)
+        return pathlib.Path(name)
+
+    async def snapshot(self) -> pathlib.Path:
+        """Write a consistent, sealed copy of the database to a temporary file and return its path."""
+        target = self.temporary_path("snapshot")
+        target.unlink()  # VACUUM INTO wants to create the file itself
+        try:
+            conn = await _connect(self.path)
+            try:
+                await conn.execute("VACUUM INTO ?", (str(target),))
+            finally:
+                await conn.close()
+            await asyncio.to_thread(snapshots.seal, target)
+        except BaseException:
+            snapshots.remove_files(target)
+            raise
+        return target
+
+    async def restore(self, path: pathlib.Path, session_id: int | None) -> None:
+        """Attach the validated snapshot, copy its tables over ours in one transaction, detach."""
+        conn = self.writer_conn
+        await conn.execute("ATTACH DATABASE ? AS snapshot", (str(path),))
+        try:
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                for table in schema.CACHE_TABLES:
+                    columns = [row[1] for row in await conn.execute_fetchall(f"PRAGMA main.table_info({table})")]
+                    selected = ["?" if column == "session_id" else column for column in columns]
+                    params = (session_id,) if "session_id" in columns else ()
+                    await conn.execute(f"DELETE FROM main.{table}")
+                    await conn.execute(
+                        f"INSERT INTO main.{table} ({', '.join(columns)})"
+                        f" SELECT {', '.join(selected)} FROM snapshot.{table}",
+                        params,
+                    )
+                await conn.execute("COMMIT")
+            except BaseException:
+                await conn.execute("ROLLBACK")
+                raise
+        finally:
+            await conn.execute("DETACH DATABASE snapshot")
+
+
+def count_file(database: pathlib.Path) -> tuple[dict[str, int], int]:
+    """Return the stored objects of each kind and the bytes of a database file, read-only."""
+    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5)
+    try:
+        counts = {table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in _ENTITY_TABLES}
+    finally:
+        conn.close()
+    return counts, database_bytes(database)
+
+
+def database_bytes(database: pathlib.Path) -> int:
+    """Return the bytes the database takes on disk, with its write-ahead log."""
+    total = 0
+    for path in (database, database.with_name(database.name + "-wal")):
+        try:
+            total += path.stat().st_size
+        except FileNotFoundError:
+            pass
+    return total
