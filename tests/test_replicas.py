@@ -1,0 +1,161 @@
+"""Several Kura servers over one PostgreSQL database: what one confirms the others serve, and prune
+by a session on one server keeps what sessions on the others wrote, until their server dies."""
+
+from __future__ import annotations
+
+import asyncio
+import collections.abc
+import signal
+import socket
+import sys
+
+import cachestate
+import hikari
+import payloads
+import pytest
+
+from hikari_kura.client import GrpcBackend, RoleQuery
+from hikari_kura.server import app as server_app
+
+
+@pytest.fixture
+async def replicas(postgres_url: str) -> collections.abc.AsyncIterator[list[server_app.Server]]:
+    """Start two servers on one database at once (they migrate its schema once between them)."""
+    servers = [server_app.Server(server_app.Config(address="127.0.0.1:0", database=postgres_url)) for _ in range(2)]
+    await asyncio.gather(*(server.start() for server in servers))
+    try:
+        yield servers
+    finally:
+        await asyncio.gather(*(server.stop() for server in servers))
+
+
+async def _connected(server: server_app.Server, app: hikari.GatewayBot) -> GrpcBackend:
+    client = GrpcBackend(f"127.0.0.1:{server.port}", app=app)
+    await client.connect()
+    return client
+
+
+async def test_a_write_confirmed_through_one_server_is_served_by_the_other(
+    replicas: list[server_app.Server], app: hikari.GatewayBot
+) -> None:
+    writer, reader = await _connected(replicas[0], app), await _connected(replicas[1], app)
+    try:
+        await (await writer.guild_join(payloads.guild_with_id(app, 1 << 22), confirm=True))
+        await (await writer.bulk_members(payloads.members_of(app, 1 << 22, range(1, 201)), confirm=True))
+        role = payloads.role(app, payloads.role_payload(55), guild_id=1 << 22)
+        await (await writer.role_create(role, confirm=True))
+
+        assert await cachestate.guild_ids(reader) == {1 << 22}
+        assert await cachestate.member_ids(reader, 1 << 22) == set(range(1, 201))
+        assert [int(r.id) async for r in reader.iter_roles(RoleQuery(id=55))] == [55]
+
+        await (await reader.member_delete(7, 1 << 22, confirm=True))
+        assert 7 not in await cachestate.member_ids(writer, 1 << 22)
+    finally:
+        await writer.disconnect()
+        await reader.disconnect()
+
+
+async def test_session_ids_are_unique_across_servers(replicas: list[server_app.Server], app: hikari.GatewayBot) -> None:
+    clients = [await _connected(server, app) for server in (*replicas, *replicas)]
+    try:
+        assert len({client.session_id for client in clients}) == 4
+    finally:
+        for client in clients:
+            await client.disconnect()
+
+
+async def test_prune_on_one_server_keeps_what_a_session_on_the_other_wrote(
+    replicas: list[server_app.Server], app: hikari.GatewayBot
+) -> None:
+    gone = await _connected(replicas[1], app)
+    await (await gone.guild_join(payloads.guild_with_id(app, 9 << 22), confirm=True))
+    await gone.disconnect()
+
+    shard_0, shard_1 = await _connected(replicas[0], app), await _connected(replicas[1], app)
+    try:
+        await (await shard_0.guild_join(payloads.guild_with_id(app, 2 << 22), confirm=True))
+        await (await shard_0.bulk_members(payloads.members_of(app, 2 << 22, range(1, 51)), confirm=True))
+        await (await shard_1.guild_join(payloads.guild_with_id(app, 3 << 22), confirm=True))
+        await (await shard_1.bulk_members(payloads.members_of(app, 3 << 22, range(1, 51)), confirm=True))
+
+        await shard_0.prune()
+
+        assert await cachestate.guild_ids(shard_1) == {2 << 22, 3 << 22}  # the closed session's guild went
+        assert await cachestate.member_ids(shard_0, 3 << 22) == set(range(1, 51))
+
+        await shard_1.prune()
+
+        assert await cachestate.guild_ids(shard_0) == {2 << 22, 3 << 22}
+        assert await cachestate.member_ids(shard_1, 2 << 22) == set(range(1, 51))
+    finally:
+        await shard_0.disconnect()
+        await shard_1.disconnect()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def _kura(*args: str) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "hikari_kura.server",
+        *args,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+
+
+async def _serve_until_healthy(url: str, *extra: str) -> tuple[asyncio.subprocess.Process, str]:
+    target = f"127.0.0.1:{_free_port()}"
+    process = await _kura("serve", "--database", url, "--address", target, *extra)
+    for _ in range(300):
+        check = await _kura("health", "--target", target, "--timeout", "1")
+        if await check.wait() == 0:
+            return process, target
+        await asyncio.sleep(0.1)
+    process.kill()
+    await process.wait()
+    raise AssertionError(f"kura serve on {url} never became healthy")
+
+
+async def test_sessions_of_a_killed_server_expire_and_its_writes_become_prunable(
+    postgres_url: str, app: hikari.GatewayBot
+) -> None:
+    ttl = "1.5"
+    process, target = await _serve_until_healthy(postgres_url, "--session-ttl", ttl)
+    crashed = GrpcBackend(target, app=app)
+    await crashed.connect()
+    try:
+        await (await crashed.guild_join(payloads.guild_with_id(app, 4 << 22), confirm=True))
+        survivor = server_app.Server(
+            server_app.Config(address="127.0.0.1:0", database=postgres_url, session_ttl_seconds=float(ttl))
+        )
+        await survivor.start()
+        try:
+            live = await _connected(survivor, app)
+            try:
+                await (await live.guild_join(payloads.guild_with_id(app, 5 << 22), confirm=True))
+                await live.prune()
+                assert await cachestate.guild_ids(live) == {4 << 22, 5 << 22}  # the other server's session is alive
+
+                process.send_signal(signal.SIGKILL)
+                await process.wait()
+                # No heartbeat marks the killed server's session alive any more: past its TTL it is stale.
+                await asyncio.sleep(float(ttl) * 2)
+                await live.prune()
+
+                assert await cachestate.guild_ids(live) == {5 << 22}
+            finally:
+                await live.disconnect()
+        finally:
+            await survivor.stop()
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        await crashed.disconnect()
