@@ -72,6 +72,8 @@ class Engine(typing.Protocol):
 
     name: str
     """``sqlite`` or ``postgresql``, for logs and stats."""
+    schema_version: int
+    """The schema version of the database this engine opened (each engine counts its own migrations)."""
     heartbeat_seconds: float | None
     """How often open sessions must be marked alive for other servers to see them; None: no other servers."""
 

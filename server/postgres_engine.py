@@ -19,6 +19,7 @@ import pathlib
 import re
 import tempfile
 import typing
+import urllib.parse
 
 import asyncpg
 import grpc
@@ -53,6 +54,15 @@ def numbered(sql: str) -> str:
     """Return ``sql`` with each ``?`` placeholder numbered as PostgreSQL wants (``$1``, ``$2``, ...)."""
     counter = iter(range(1, sql.count("?") + 1))
     return _PLACEHOLDER.sub(lambda _: f"${next(counter)}", sql)
+
+
+def redacted(url: str) -> str:
+    """Return a database URL without its password, fit for logs and error messages."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
 
 
 def _affected(status: str) -> int:
@@ -254,6 +264,7 @@ class PostgresEngine:
     """A PostgreSQL database shared with other Kura servers, and this server's connection pools."""
 
     name = "postgresql"
+    schema_version = postgres_schema.SCHEMA_VERSION
 
     def __init__(
         self, writer: asyncpg.Pool, readers: asyncpg.Pool, statements: _Statements, *, session_ttl: float
@@ -266,13 +277,24 @@ class PostgresEngine:
 
     @classmethod
     async def open(cls, url: str, *, readers: int = 4, session_ttl: float = 30.0) -> PostgresEngine:
-        """Connect to the database at ``url``, migrating its schema as needed."""
-        writer = await asyncpg.create_pool(url, min_size=1, max_size=1)
+        """Connect to the database at ``url``, migrating its schema as needed.
+
+        Raises ``ConnectionError`` (an ``OSError``, which ``kura serve`` reports) when the
+        database cannot be reached or refuses the login.
+        """
+        unreachable = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
+        try:
+            writer = await asyncpg.create_pool(url, min_size=1, max_size=1)
+        except unreachable as exc:
+            raise ConnectionError(f"cannot open PostgreSQL database {redacted(url)}: {exc}") from exc
         try:
             async with writer.acquire() as conn:
                 await _migrate(conn)
                 statements = _Statements(await _column_types(conn))
             reader_pool = await asyncpg.create_pool(url, min_size=1, max_size=readers)
+        except unreachable as exc:
+            await writer.close()
+            raise ConnectionError(f"cannot open PostgreSQL database {redacted(url)}: {exc}") from exc
         except BaseException:
             await writer.close()
             raise

@@ -24,7 +24,6 @@ from hikari_kura.server import (
     metrics,
     reads,
     rows,
-    schema,
     snapshots,
     validation,
     wire,
@@ -377,7 +376,7 @@ class CacheService:
             open_sessions=len(self._sessions),
             write_queue_depth=self._writer.queue_depth,
             transactions=self._writer.transactions,
-            schema_version=schema.SCHEMA_VERSION,
+            schema_version=self._engine.schema_version,
             server_version=_VERSION,
         )
         response.uptime.FromNanoseconds(int((time.monotonic() - self._started) * 1e9))

@@ -175,6 +175,7 @@ class SqliteEngine:
     """The cache database file and its connections."""
 
     name = "sqlite"
+    schema_version = schema.SCHEMA_VERSION
     heartbeat_seconds: float | None = None
 
     def __init__(self, path: pathlib.Path, writer_conn: aiosqlite.Connection, readers: list[aiosqlite.Connection]):

@@ -102,6 +102,22 @@ def test_a_bad_setting_exits_with_status_2_before_starting(
     assert not (tmp_path / "never.sqlite3").exists()
 
 
+def test_serve_on_a_postgresql_database_that_refuses_the_login_exits_1_without_showing_the_password(
+    postgres_url: str,
+) -> None:
+    # The test cluster trusts user kura; a database that does not exist is refused at login all the same.
+    missing = postgres_url.rsplit("/", 1)[0].replace("://kura@", "://kura:s3cret@") + "/no_such_database"
+    result = subprocess.run(
+        [*KURA, "serve", "--database", missing, "--address", f"127.0.0.1:{_free_port()}"],
+        capture_output=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    said = result.stderr.decode()
+    assert "cannot open PostgreSQL database" in said and "no_such_database" in said, said
+    assert "s3cret" not in said
+
+
 def test_health_of_an_unreachable_server_fails() -> None:
     result = subprocess.run(
         [*KURA, "health", "--target", f"127.0.0.1:{_free_port()}", "--timeout", "1"], capture_output=True, timeout=30
@@ -113,6 +129,15 @@ def test_health_of_an_unreachable_server_fails() -> None:
 def test_help_explains_every_serve_setting() -> None:
     result = subprocess.run([*KURA, "serve", "--help"], capture_output=True, timeout=30, check=True)
     text = result.stdout.decode()
-    for flag in ("--address", "--database", "--reflection", "--readers", "--synchronous", "--log-level"):
+    for flag in (
+        "--address",
+        "--database",
+        "--reflection",
+        "--readers",
+        "--synchronous",
+        "--session-ttl",
+        "--log-level",
+    ):
         assert flag in text
     assert "KURA_ADDRESS" in text
+    assert "postgresql://" in text
