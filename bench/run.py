@@ -336,7 +336,13 @@ def _run_worker(
 class KuraServer:
     """A ``kura serve`` process on 127.0.0.1 with its own database, for one measurement."""
 
-    def __init__(self, workdir: pathlib.Path, synchronous: str | None, switch_interval: float | None = None) -> None:
+    def __init__(
+        self,
+        workdir: pathlib.Path,
+        synchronous: str | None,
+        switch_interval: float | None = None,
+        database_url: str | None = None,
+    ) -> None:
         self.database = workdir / "kura.sqlite3"
         self.log = workdir / "server.log"
         kura = pathlib.Path(sys.executable).parent / "kura"
@@ -344,7 +350,7 @@ class KuraServer:
         if switch_interval is not None:  # an experiment: the same server with a shorter GIL switch interval
             code = "import sys; from hikari_kura.server.cli import main; sys.setswitchinterval({}); sys.exit(main())"
             self.cmd = [sys.executable, "-c", code.format(switch_interval)]
-        self.cmd += ["serve", "--address", "127.0.0.1:0", "--database", str(self.database)]
+        self.cmd += ["serve", "--address", "127.0.0.1:0", "--database", database_url or str(self.database)]
         self.cmd += ["--log-level", "INFO", "--reflection", "false"]
         if synchronous:
             self.cmd += ["--synchronous", synchronous]
@@ -382,17 +388,46 @@ class KuraServer:
             self.proc.wait()
 
 
-def _db_bytes(path: pathlib.Path) -> int:
+def _db_bytes(path: pathlib.Path) -> int | None:
+    """Return the bytes of a SQLite file with its WAL; None where there is no file (a PostgreSQL run)."""
+    if not path.exists():
+        return None
     return sum(p.stat().st_size for p in (path, path.with_name(path.name + "-wal")) if p.exists())
+
+
+@contextlib.contextmanager
+def postgres_database(admin_url: str | None) -> typing.Iterator[str | None]:
+    """Create a fresh database on the PostgreSQL server of ``admin_url`` for one measurement, drop it after."""
+    if admin_url is None:
+        yield None
+        return
+    import asyncio
+
+    import asyncpg
+
+    name = f"kura_bench_{os.getpid()}_{time.monotonic_ns()}"
+
+    async def admin(statement: str) -> None:
+        conn = await asyncpg.connect(admin_url)
+        try:
+            await conn.execute(statement)
+        finally:
+            await conn.close()
+
+    asyncio.run(admin(f"CREATE DATABASE {name}"))
+    try:
+        yield admin_url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        asyncio.run(admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
 
 
 def run_kura(
     scenario: str, params: dict[str, typing.Any], args: argparse.Namespace, profile_dir: pathlib.Path | None
 ) -> dict[str, typing.Any]:
     """Measure one scenario on a fresh Kura server."""
-    with tempfile.TemporaryDirectory(prefix="kura-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="kura-bench-") as tmp, postgres_database(args.postgres) as url:
         workdir = pathlib.Path(tmp)
-        server = KuraServer(workdir, args.kura_synchronous, args.kura_switch_interval)
+        server = KuraServer(workdir, args.kura_synchronous, args.kura_switch_interval, url)
         server.start()
         assert server.proc is not None
         env = {**os.environ, "PYTHONPATH": str(BENCH)}
@@ -445,7 +480,7 @@ PROFILED: typing.Final = ("bulk_ingest", "scan_members", "guild_sync")
 
 def _derive(result: dict[str, typing.Any]) -> None:
     metrics = result["metrics"]
-    if "members" in metrics and "disk_bytes_closed" in metrics:
+    if "members" in metrics and metrics.get("disk_bytes_closed") is not None:
         metrics["disk_bytes_per_member"] = metrics["disk_bytes_closed"] / metrics["members"]
 
 
@@ -476,7 +511,7 @@ def summarize(results: dict[str, dict[str, list[dict[str, typing.Any]]]]) -> dic
         ref_runs = [r["metrics"] for r in results[scenario].get("reference", [])]
         summaries = []
         for row in rows:
-            k = [m[row.kura] * row.scale for m in kura_runs if row.kura in m]
+            k = [m[row.kura] * row.scale for m in kura_runs if m.get(row.kura) is not None]
             r = [m[row.ref] * row.scale for m in ref_runs if row.ref and row.ref in m]
             ratios = [a / b for a, b in zip(k, r, strict=False) if b]
             k_med = statistics.median(k) if k else None
@@ -568,6 +603,12 @@ def main() -> int:
         "--profile-native", action="store_true", help="with --profile: sample C frames too (py-spy --native)"
     )
     parser.add_argument("--skip-reference", action="store_true", help="measure Kura only (no ratios)")
+    parser.add_argument(
+        "--postgres",
+        metavar="ADMIN_URL",
+        help="run Kura on PostgreSQL: the URL of a database on a running server (e.g. postgresql://kura@127.0.0.1:"
+        "5432/postgres) where each measurement creates and drops a fresh database of its own",
+    )
     args = parser.parse_args()
     runs = args.runs or DEFAULT_RUNS[args.scale]
     scenarios = args.only or list(SCALES[args.scale])
@@ -581,6 +622,7 @@ def main() -> int:
     info["runs"] = runs
     info["scale"] = args.scale
     info["kura_synchronous"] = args.kura_synchronous or "server default (FULL)"
+    info["kura_engine"] = "postgresql" if args.postgres else "sqlite"
     if args.kura_switch_interval is not None:
         info["kura_switch_interval"] = args.kura_switch_interval
     print(json.dumps(info, indent=2), flush=True)

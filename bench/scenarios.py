@@ -53,8 +53,10 @@ def rss_bytes(pid: int) -> dict[str, int]:
     return out
 
 
-def file_bytes(path: str) -> int:
-    """Return the bytes of a SQLite database with its -wal and -shm files."""
+def file_bytes(path: str) -> int | None:
+    """Return the bytes of a SQLite database with its -wal and -shm files; None without a file (PostgreSQL)."""
+    if not os.path.exists(path):
+        return None
     return sum(os.path.getsize(path + suffix) for suffix in ("", "-wal", "-shm") if os.path.exists(path + suffix))
 
 
