@@ -65,6 +65,19 @@ def redacted(url: str) -> str:
     return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
 
 
+def _utf8(values: collections.abc.Iterable[typing.Any]) -> list[typing.Any]:
+    """Return text values as the UTF-8 bytes their ``BYTEA`` column holds (None stays None)."""
+    return [None if value is None else value.encode() for value in values]
+
+
+def _arrays(chunk: collections.abc.Sequence[rows.Row], text: collections.abc.Sequence[int]) -> list[typing.Any]:
+    """Return the rows as one array per column, text columns encoded, for an ``unnest`` upsert."""
+    arrays: list[typing.Any] = list(zip(*chunk, strict=True))
+    for index in text:
+        arrays[index] = _utf8(arrays[index])
+    return arrays
+
+
 def _affected(status: str) -> int:
     """Return the row count of a command status such as ``DELETE 12``."""
     return int(status.rsplit(" ", 1)[-1])
@@ -99,10 +112,15 @@ class _Statements:
     def __init__(self, types: dict[str, dict[str, str]]) -> None:
         self.types = types
         self.upsert = {table: self._upsert(table, _COLUMNS[table]) for table in _ENTITY_TABLES}
-        self.boolean = {
-            table: [index for index, column in enumerate(snapshots.columns(table)) if types[table][column] == "boolean"]
-            for table in schema.CACHE_TABLES
-        }
+        tables = schema.CACHE_TABLES
+        self.boolean = {table: self._indexes(table, snapshots.columns(table), "boolean") for table in tables}
+        self.text = {table: self._indexes(table, snapshots.columns(table), "bytea") for table in tables}
+        """Text columns (``BYTEA`` of UTF-8) by their place in a snapshot file's rows."""
+        self.row_text = {table: self._indexes(table, _COLUMNS[table], "bytea") for table in _ENTITY_TABLES}
+        """Text columns by their place in ``rows``' rows."""
+
+    def _indexes(self, table: str, columns: collections.abc.Sequence[str], kind: str) -> list[int]:
+        return [index for index, column in enumerate(columns) if column != "data" and self.types[table][column] == kind]
 
     def _upsert(self, table: str, columns: tuple[str, ...]) -> str:
         arrays = ", ".join(f"${n}::{self.types[table][column]}[]" for n, column in enumerate(columns, 1))
@@ -144,7 +162,7 @@ class PostgresTransaction:
             latest = sorted({row[0]: row for row in rows}.items())
             for start in range(0, len(latest), _UPSERT_CHUNK):
                 chunk = [row for _, row in latest[start : start + _UPSERT_CHUNK]]
-                await conn.execute(self._statements.upsert[table], *zip(*chunk, strict=True))
+                await conn.execute(self._statements.upsert[table], *_arrays(chunk, self._statements.row_text[table]))
             return
         members: list[tuple[tuple[typing.Any, typing.Any], tuple[typing.Any, typing.Any]]] = sorted(
             {(row[0], row[1]): (row, ids) for row, ids in zip(rows, role_ids, strict=True)}.items(),
@@ -160,7 +178,10 @@ class PostgresTransaction:
                 guild_ids,
                 user_ids,
             )
-            await conn.execute(self._statements.upsert["members"], *zip(*(row for _, (row, _) in part), strict=True))
+            member_rows = [row for _, (row, _) in part]
+            await conn.execute(
+                self._statements.upsert["members"], *_arrays(member_rows, self._statements.row_text["members"])
+            )
             held = [(key[0], key[1], role_id) for key, (_, ids) in part for role_id in ids]
             if held:
                 await conn.execute(
@@ -316,7 +337,9 @@ class PostgresEngine:
     async def fetch(self, sql: str, params: collections.abc.Sequence[object]) -> list[typing.Any]:
         """Run one read statement on a pooled reader connection."""
         async with self._readers.acquire() as conn:
-            return list(await conn.fetch(numbered(sql), *params))
+            # Every text a query filters on is a text column: BYTEA of UTF-8 here.
+            values = [param.encode() if isinstance(param, str) else param for param in params]
+            return list(await conn.fetch(numbered(sql), *values))
 
     async def counts(self) -> dict[str, int]:
         """Return how many objects of each kind are stored."""
@@ -377,9 +400,15 @@ class PostgresEngine:
                     for table in schema.CACHE_TABLES:
                         columns = snapshots.columns(table)
                         insert = f"INSERT INTO {table} VALUES ({', '.join('?' * len(columns))})"
+                        text = self._statements.text[table]
                         cursor = await conn.cursor(f"SELECT {', '.join(columns)} FROM {table}")
                         while batch := await cursor.fetch(10_000):
-                            await asyncio.to_thread(file.executemany, insert, [tuple(record) for record in batch])
+                            records = [list(record) for record in batch]
+                            for record in records:
+                                for index in text:
+                                    if record[index] is not None:
+                                        record[index] = record[index].decode()
+                            await asyncio.to_thread(file.executemany, insert, records)
                 await asyncio.to_thread(file.commit)
             finally:
                 file.close()
@@ -397,6 +426,7 @@ class PostgresEngine:
                 columns = snapshots.columns(table)
                 session_index = columns.index("session_id") if "session_id" in columns else None
                 flags = self._statements.boolean[table]
+                text = self._statements.text[table]
                 batches = snapshots.read_rows(path, table)
                 while (batch := await asyncio.to_thread(next, batches, None)) is not None:
                     records = [list(row) for row in batch]
@@ -404,6 +434,9 @@ class PostgresEngine:
                         for index in flags:
                             if record[index] is not None:
                                 record[index] = bool(record[index])
+                        for index in text:
+                            if record[index] is not None:
+                                record[index] = record[index].encode()
                         if session_index is not None:
                             record[session_index] = session_id
                     await conn.copy_records_to_table(table, records=records, columns=columns)

@@ -10,7 +10,9 @@ import sys
 import cachestate
 import grpc
 import hikari
+import payloads
 
+from hikari_kura.client import GrpcBackend
 from hikari_kura.server import app as server_app
 from hikari_kura.v1 import cache_service_pb2_grpc
 
@@ -45,6 +47,12 @@ async def _move(
     await new.start()
     try:
         seeded = await cachestate.seed(f"127.0.0.1:{old.port}", app)
+        client = GrpcBackend(f"127.0.0.1:{old.port}", app=app)
+        await client.connect()
+        try:  # text PostgreSQL's TEXT could not hold must cross both ways as it is
+            await (await client.role_create(payloads.role(app, payloads.role_payload(81, name="a\x00b")), confirm=True))
+        finally:
+            await client.disconnect()
         before = await _served(old)
         assert len(before["members"]) == len(seeded.members) > 0
 

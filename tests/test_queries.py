@@ -470,3 +470,18 @@ async def test_member_update_that_drops_a_role_leaves_that_roles_query(
     assert await querydata.read_keys(backend, MemberQuery(role_id=gained)) == sorted([*gained_holders, member])
     (stored,) = [m async for m in backend.iter_members(MemberQuery(guild_id=GUILD_A, id=USER_6))]
     assert stored.role_ids == updated.role_ids
+
+
+async def test_text_with_a_nul_character_is_stored_read_back_and_matched_exactly(
+    backend: GrpcBackend, app: hikari.GatewayBot
+) -> None:
+    # U+0000 is valid Unicode and Discord text may hold it; PostgreSQL's TEXT cannot, so Kura must not use it.
+    role = payloads.role(app, payloads.role_payload(81, name="mod\x00erator", unicode_emoji="\x00"))
+    other = payloads.role(app, payloads.role_payload(82, name="mod"))
+    await (await backend.bulk_roles([role, other], confirm=True))
+
+    found = [r async for r in backend.iter_roles(RoleQuery(name="mod\x00erator"))]
+
+    assert [int(r.id) for r in found] == [81]
+    assert_same_entity(found[0], role)
+    assert [int(r.id) async for r in backend.iter_roles(RoleQuery(name="mod"))] == [82]
