@@ -46,6 +46,13 @@ _THREAD_TYPES_SQL: typing.Final = ", ".join(str(value) for value in rows.THREAD_
 _UPSERT_CHUNK: typing.Final = 20_000
 """Rows per statement: bounds the arrays one statement carries, however large the bulk."""
 _PLACEHOLDER: typing.Final = re.compile(r"\?")
+_LOST: typing.Final = (
+    OSError,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+)
+"""What a lost or refused connection raises (PostgreSQL stopped, restarting, unreachable)."""
 _Connection: typing.TypeAlias = "asyncpg.pool.PoolConnectionProxy[asyncpg.Record]"
 
 
@@ -303,7 +310,7 @@ class PostgresEngine:
         Raises ``ConnectionError`` (an ``OSError``, which ``kura serve`` reports) when the
         database cannot be reached or refuses the login.
         """
-        unreachable = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
+        unreachable = (*_LOST, asyncpg.PostgresError)
         try:
             writer = await asyncpg.create_pool(url, min_size=1, max_size=1)
         except unreachable as exc:
@@ -330,16 +337,26 @@ class PostgresEngine:
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> collections.abc.AsyncIterator[engine.Transaction]:
-        """Begin a transaction on the writer's connection; commit, or roll back on error."""
-        async with self._writer.acquire() as conn, conn.transaction():
-            yield PostgresTransaction(conn, self._statements, self._session_ttl)
+        """Begin a transaction on the writer's connection; commit, or roll back on error.
+
+        A lost database fails the transaction with ``UNAVAILABLE``; the pool connects
+        afresh for the next one, so writes resume once PostgreSQL is back.
+        """
+        try:
+            async with self._writer.acquire() as conn, conn.transaction():
+                yield PostgresTransaction(conn, self._statements, self._session_ttl)
+        except _LOST as exc:
+            raise errors.Unavailable(f"database unavailable: {exc}") from exc
 
     async def fetch(self, sql: str, params: collections.abc.Sequence[object]) -> list[typing.Any]:
-        """Run one read statement on a pooled reader connection."""
-        async with self._readers.acquire() as conn:
-            # Every text a query filters on is a text column: BYTEA of UTF-8 here.
-            values = [param.encode() if isinstance(param, str) else param for param in params]
-            return list(await conn.fetch(numbered(sql), *values))
+        """Run one read statement on a pooled reader connection (``UNAVAILABLE`` if the database is lost)."""
+        # Every text a query filters on is a text column: BYTEA of UTF-8 here.
+        values = [param.encode() if isinstance(param, str) else param for param in params]
+        try:
+            async with self._readers.acquire() as conn:
+                return list(await conn.fetch(numbered(sql), *values))
+        except _LOST as exc:
+            raise errors.Unavailable(f"database unavailable: {exc}") from exc
 
     async def counts(self) -> dict[str, int]:
         """Return how many objects of each kind are stored."""

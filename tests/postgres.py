@@ -9,7 +9,6 @@ it is thrown away at the end, and crash durability is tested on SQLite's file.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import glob
 import itertools
@@ -17,6 +16,7 @@ import os
 import pathlib
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -49,13 +49,19 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+_SETTINGS: typing.Final = ("listen_addresses=127.0.0.1", "fsync=off", "full_page_writes=off", "max_connections=300")
+
+
 @dataclasses.dataclass
 class Cluster:
-    """A running PostgreSQL server on 127.0.0.1."""
+    """A PostgreSQL cluster in a temporary directory, served on 127.0.0.1:``port``."""
 
     directory: pathlib.Path
+    binaries: pathlib.Path
     port: int
-    process: subprocess.Popen[bytes]
+    owner: dict[str, typing.Any]
+    """``subprocess`` arguments that run the server as the ``postgres`` user, when we are root."""
+    process: subprocess.Popen[bytes] | None = None
 
     def url(self, database: str = "postgres") -> str:
         """Return the URL of a database of this server."""
@@ -79,15 +85,48 @@ class Cluster:
         finally:
             await conn.close()
 
-    def stop(self) -> None:
-        """Shut the server down fast and remove its files."""
+    def run(self) -> None:
+        """Start the server and wait until it accepts connections."""
+        settings = [arg for setting in _SETTINGS for arg in ("-c", setting)]
+        command = [self.binaries / "postgres", "-D", self.directory / "data", "-p", str(self.port)]
+        with (self.directory / "server.log").open("ab") as log:
+            self.process = subprocess.Popen(
+                [*command, "-k", self.directory, *settings],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=self.directory,
+                **self.owner,
+            )
+        ready = [self.binaries / "pg_isready", "-h", "127.0.0.1", "-p", str(self.port), "-U", _USER]
+        deadline = time.monotonic() + 60
+        while subprocess.run(ready, capture_output=True).returncode != 0:
+            if self.process.poll():  # an error status (a reaped child reads as 0: keep waiting)
+                raise RuntimeError(f"PostgreSQL did not start:\n{(self.directory / 'server.log').read_text()}")
+            if time.monotonic() > deadline:
+                raise RuntimeError("PostgreSQL did not accept connections within 60 s")
+            time.sleep(0.1)
+
+    def halt(self) -> None:
+        """Shut the server down fast; its data stays, so ``run`` starts it again.
+
+        The server's own lock file says when it is down: another part of the test process may
+        reap our children (``wait`` then returns at once), so the exit status is not trusted.
+        """
+        if self.process is None:
+            return
         if self.process.poll() is None:
-            self.process.send_signal(2)  # SIGINT: PostgreSQL's fast shutdown
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
+            self.process.send_signal(signal.SIGINT)  # PostgreSQL's fast shutdown
+        deadline = time.monotonic() + 30
+        while (self.directory / "data" / "postmaster.pid").exists():
+            if time.monotonic() > deadline:
                 self.process.kill()
-                self.process.wait()
+                break
+            time.sleep(0.05)
+        self.process = None
+
+    def stop(self) -> None:
+        """Shut the server down and remove its files."""
+        self.halt()
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
@@ -100,42 +139,17 @@ def start() -> Cluster:
         account = pwd.getpwnam("postgres")
         os.chown(directory, account.pw_uid, account.pw_gid)
         owner = {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
-    data = directory / "data"
-    subprocess.run(
-        [binaries / "initdb", "-D", data, "-U", _USER, "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions"],
-        check=True,
-        capture_output=True,
-        cwd=directory,
-        **owner,
-    )
-    port = _free_port()
-    log = (directory / "server.log").open("wb")
-    process = subprocess.Popen(
-        [
-            binaries / "postgres",
-            *("-D", data, "-p", str(port), "-k", directory),
-            *("-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "full_page_writes=off"),
-            *("-c", "max_connections=300", "-c", "shared_buffers=64MB"),
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=directory,
-        **owner,
-    )
-    cluster = Cluster(directory, port, process)
-    deadline = time.monotonic() + 60
-    while True:
-        if process.poll() is not None:
-            text = (directory / "server.log").read_text(errors="replace")
-            cluster.stop()
-            raise RuntimeError(f"PostgreSQL did not start:\n{text}")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
-            ready = subprocess.run(
-                [binaries / "pg_isready", "-h", "127.0.0.1", "-p", str(port), "-U", _USER], capture_output=True
-            )
-            if ready.returncode == 0:
-                return cluster
-        if time.monotonic() > deadline:
-            cluster.stop()
-            raise RuntimeError("PostgreSQL did not accept connections within 60 s")
-        time.sleep(0.1)
+    cluster = Cluster(directory, binaries, _free_port(), owner)
+    try:
+        subprocess.run(
+            [binaries / "initdb", "-D", directory / "data", "-U", _USER, "--auth=trust", "-E", "UTF8", "--no-sync"],
+            check=True,
+            capture_output=True,
+            cwd=directory,
+            **owner,
+        )
+        cluster.run()
+    except BaseException:
+        cluster.stop()
+        raise
+    return cluster
