@@ -1,8 +1,9 @@
 """A real PostgreSQL server for the tests: a throwaway cluster on a loopback port, and a database per test.
 
-The cluster lives in a temporary directory for one test session. PostgreSQL
-refuses to run as root, so as root the server runs as the ``postgres`` user that
-Debian's package creates. Missing binaries fail the tests (never skip them):
+The cluster lives in a temporary directory for one test session; ``pg_ctl`` starts
+and stops it (so no server process is a child of the test process). PostgreSQL
+refuses to run as root, so as root it runs as the ``postgres`` user that Debian's
+package creates, through ``runuser``. Missing binaries fail the tests (never skip them):
 CI installs Debian's ``postgresql`` package. The cluster runs with ``fsync=off``:
 it is thrown away at the end, and crash durability is tested on SQLite's file.
 """
@@ -16,11 +17,9 @@ import os
 import pathlib
 import pwd
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
-import time
 import typing
 
 import asyncpg
@@ -59,9 +58,8 @@ class Cluster:
     directory: pathlib.Path
     binaries: pathlib.Path
     port: int
-    owner: dict[str, typing.Any]
-    """``subprocess`` arguments that run the server as the ``postgres`` user, when we are root."""
-    process: subprocess.Popen[bytes] | None = None
+    as_owner: list[str]
+    """The prefix that runs a command as the cluster's owner: ``runuser -u postgres --`` when we are root."""
 
     def url(self, database: str = "postgres") -> str:
         """Return the URL of a database of this server."""
@@ -85,68 +83,49 @@ class Cluster:
         finally:
             await conn.close()
 
+    def _pg_ctl(self, *args: str) -> None:
+        """Run ``pg_ctl`` as the cluster's owner; raise with the server's log if it fails."""
+        command = [*self.as_owner, str(self.binaries / "pg_ctl"), "-D", str(self.directory / "data"), *args]
+        result = subprocess.run(command, capture_output=True, cwd=self.directory)
+        if result.returncode != 0:
+            log = (self.directory / "server.log").read_text(errors="replace")
+            raise RuntimeError(f"pg_ctl {args[-1]} failed: {result.stderr.decode()}\n{log}")
+
     def run(self) -> None:
         """Start the server and wait until it accepts connections."""
-        settings = [arg for setting in _SETTINGS for arg in ("-c", setting)]
-        command = [self.binaries / "postgres", "-D", self.directory / "data", "-p", str(self.port)]
-        with (self.directory / "server.log").open("ab") as log:
-            self.process = subprocess.Popen(
-                [*command, "-k", self.directory, *settings],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                cwd=self.directory,
-                **self.owner,
-            )
-        ready = [self.binaries / "pg_isready", "-h", "127.0.0.1", "-p", str(self.port), "-U", _USER]
-        deadline = time.monotonic() + 60
-        while subprocess.run(ready, capture_output=True).returncode != 0:
-            if self.process.poll():  # an error status (a reaped child reads as 0: keep waiting)
-                raise RuntimeError(f"PostgreSQL did not start:\n{(self.directory / 'server.log').read_text()}")
-            if time.monotonic() > deadline:
-                raise RuntimeError("PostgreSQL did not accept connections within 60 s")
-            time.sleep(0.1)
+        options = f"-p {self.port} -k {self.directory} " + " ".join(f"-c {setting}" for setting in _SETTINGS)
+        self._pg_ctl("-l", str(self.directory / "server.log"), "-o", options, "-w", "-t", "60", "start")
 
     def halt(self) -> None:
-        """Shut the server down fast; its data stays, so ``run`` starts it again.
-
-        The server's own lock file says when it is down: another part of the test process may
-        reap our children (``wait`` then returns at once), so the exit status is not trusted.
-        """
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)  # PostgreSQL's fast shutdown
-        deadline = time.monotonic() + 30
-        while (self.directory / "data" / "postmaster.pid").exists():
-            if time.monotonic() > deadline:
-                self.process.kill()
-                break
-            time.sleep(0.05)
-        self.process = None
+        """Shut the server down fast and wait until it is down; its data stays, so ``run`` starts it again."""
+        if (self.directory / "data" / "postmaster.pid").exists():
+            self._pg_ctl("-m", "fast", "-w", "-t", "60", "stop")
 
     def stop(self) -> None:
         """Shut the server down and remove its files."""
-        self.halt()
-        shutil.rmtree(self.directory, ignore_errors=True)
+        try:
+            self.halt()
+        finally:
+            shutil.rmtree(self.directory, ignore_errors=True)
 
 
 def start() -> Cluster:
     """Create a cluster in a temporary directory and start its server on a free loopback port."""
     binaries = bin_dir()
     directory = pathlib.Path(tempfile.mkdtemp(prefix="kura-postgres-"))
-    owner: dict[str, typing.Any] = {}
-    if os.geteuid() == 0:
+    as_owner: list[str] = []
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
         account = pwd.getpwnam("postgres")
         os.chown(directory, account.pw_uid, account.pw_gid)
-        owner = {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
-    cluster = Cluster(directory, binaries, _free_port(), owner)
+        as_owner = ["runuser", "-u", "postgres", "--"]
+    cluster = Cluster(directory, binaries, _free_port(), as_owner)
     try:
+        initdb = [str(binaries / "initdb"), "-D", str(directory / "data"), "-U", _USER, "--auth=trust", "--no-sync"]
         subprocess.run(
-            [binaries / "initdb", "-D", directory / "data", "-U", _USER, "--auth=trust", "-E", "UTF8", "--no-sync"],
+            [*as_owner, *initdb, "-E", "UTF8"],
             check=True,
             capture_output=True,
             cwd=directory,
-            **owner,
         )
         cluster.run()
     except BaseException:
