@@ -326,7 +326,7 @@ class PostgresEngine:
         except BaseException:
             await writer.close()
             raise
-        _LOGGER.info("opened database engine=postgresql readers=%d session_ttl=%.1f", readers, session_ttl)
+        _LOGGER.info("opened database url=%s readers=%d session_ttl=%.1f", redacted(url), readers, session_ttl)
         return cls(writer, reader_pool, statements, session_ttl=session_ttl)
 
     async def close(self) -> None:
