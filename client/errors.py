@@ -94,6 +94,14 @@ def from_status(code: grpc.StatusCode | int, message: str) -> KuraError:
     return cls(message, code=code)
 
 
+_LOST_STATUS: typing.Final = "Internal error from Core"
+"""What grpc.aio reports when a stream write fails after the server ended the call (grpc/grpc#36066).
+
+The server's own status (UNAVAILABLE as it shuts down) is overwritten, so the call's end
+is all that is known: the server or the connection went away.
+"""
+
+
 def from_rpc_error(error: grpc.aio.AioRpcError) -> KuraError:
     """Return the client exception for a failed call.
 
@@ -103,4 +111,6 @@ def from_rpc_error(error: grpc.aio.AioRpcError) -> KuraError:
     """
     if error.code() == grpc.StatusCode.CANCELLED:
         return UnavailableError(f"the server cancelled the call, shutting down or gone: {error.details() or ''}")
+    if error.code() == grpc.StatusCode.INTERNAL and error.details() == _LOST_STATUS:
+        return UnavailableError("the server ended the call (its own status was lost: grpc/grpc#36066)")
     return from_status(error.code(), error.details() or "")

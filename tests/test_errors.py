@@ -1354,3 +1354,20 @@ def test_every_status_the_server_answers_with_has_its_own_client_exception() -> 
         assert isinstance(error, KuraError)
         assert error.code == code
         assert error.message == "the server's words"
+
+
+@pytest.mark.parametrize(
+    ("code", "details", "expected"),
+    [
+        # grpc/grpc#36066: a stream write after the server ended the call hides the server's status.
+        (grpc.StatusCode.INTERNAL, "Internal error from Core", client_errors.UnavailableError),
+        (grpc.StatusCode.INTERNAL, "database is corrupt", client_errors.InternalError),
+        (grpc.StatusCode.CANCELLED, "", client_errors.UnavailableError),
+        (grpc.StatusCode.UNAVAILABLE, "server is shutting down", client_errors.UnavailableError),
+    ],
+)
+def test_a_call_ended_by_the_server_going_away_is_unavailable(
+    code: grpc.StatusCode, details: str, expected: type[client_errors.KuraError]
+) -> None:
+    error = grpc.aio.AioRpcError(code, grpc.aio.Metadata(), grpc.aio.Metadata(), details=details)
+    assert type(client_errors.from_rpc_error(error)) is expected
