@@ -139,6 +139,43 @@ def test_unknown_enum_value_survives_as_a_plain_int() -> None:
     assert type(result) is int
 
 
+def test_interned_enum_values_are_those_enum_from_proto_returns() -> None:
+    interned = common.enums_from_proto(hikari.GuildMFALevel)
+
+    assert interned[guilds_pb2.MFA_LEVEL_ELEVATED] is hikari.GuildMFALevel.ELEVATED
+    assert type(interned[43]) is int
+    assert interned[43] == 42
+
+
+def test_slot_setters_store_values_as_given_bypassing_converters() -> None:
+    set_id, set_type, set_allow, set_deny = common.slot_setters(
+        hikari.PermissionOverwrite, "id", "type", "allow", "deny"
+    )
+    overwrite = common.new_instance(hikari.PermissionOverwrite)
+    set_id(overwrite, hikari.Snowflake(5))
+    set_type(overwrite, hikari.PermissionOverwriteType.MEMBER)
+    set_allow(overwrite, hikari.Permissions.ADMINISTRATOR)
+    set_deny(overwrite, hikari.Permissions.NONE)
+
+    expected = hikari.PermissionOverwrite(
+        id=5, type=hikari.PermissionOverwriteType.MEMBER, allow=hikari.Permissions.ADMINISTRATOR
+    )
+    fidelity.assert_same_entity(overwrite, expected)
+
+
+@pytest.mark.parametrize(
+    ("cls", "names"),
+    [
+        (hikari.PermissionOverwrite, ("id", "type", "allow")),  # a slot left unset
+        (hikari.PermissionOverwrite, ("id", "type", "allow", "deny", "extra")),  # no such slot
+        (hikari.GuildTextChannel, ("id",)),
+    ],
+)
+def test_slot_setters_refuse_names_that_are_not_exactly_the_slots(cls: type, names: tuple[str, ...]) -> None:
+    with pytest.raises(TypeError, match="construct it by calling it"):
+        common.slot_setters(cls, *names)
+
+
 @pytest.fixture(scope="module")
 def member() -> hikari.Member:
     return payloads.members(payloads.make_app(), payloads.guild_create_payload())[0]

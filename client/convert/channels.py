@@ -252,85 +252,112 @@ def _thread_to_proto(channel: hikari.GuildThreadChannel, /) -> channels_pb2.Thre
     )
 
 
-def _optional_snowflake(
-    message: channels_pb2.GuildChannel, field: typing.Literal["application_id", "parent_id"], /
-) -> hikari.Snowflake | None:
-    return _SNOWFLAKES[getattr(message, field)] if message.HasField(field) else None
+# Every class below is made as new_instance(cls) then its own attrs __init__, with ids, flags and enums
+# interned. An optional field whose value is not its proto3 default is set, so HasField (dearer than reading
+# the value) is asked only when the value read is the default: `value or ("" if has(...) else None)`.
+_Snowflake = hikari.Snowflake
+_permission_overwrite_from_proto = common.permission_overwrite_from_proto
+_VIDEO_QUALITY_MODES = common.enums_from_proto(hikari.VideoQualityMode)
+_FORUM_SORT_ORDERS = common.enums_from_proto(hikari.ForumSortOrderType)
+_FORUM_LAYOUTS = common.enums_from_proto(hikari.ForumLayoutType)
+_UnicodeEmoji = hikari.UnicodeEmoji
+_ForumTag = hikari.ForumTag
+_init_forum_tag = _ForumTag.__init__
+common.plain_construction(_ForumTag)
 
 
 def _unicode_emoji_or_empty(name: str, /) -> hikari.UnicodeEmoji | str:
     # The entity factory wraps a non-empty name in UnicodeEmoji and keeps an empty one as it is.
-    return hikari.UnicodeEmoji(name) if name else name
+    return _UnicodeEmoji(name) if name else name
 
 
 def _overwrites_from_proto(message: channels_pb2.GuildChannel, /) -> dict[hikari.Snowflake, hikari.PermissionOverwrite]:
-    overwrites = map(common.permission_overwrite_from_proto, message.permission_overwrites)
-    return {overwrite.id: overwrite for overwrite in overwrites}
+    overwrites: dict[hikari.Snowflake, hikari.PermissionOverwrite] = {}
+    for overwrite in message.permission_overwrites:
+        made = _permission_overwrite_from_proto(overwrite)
+        overwrites[made.id] = made
+    return overwrites
+
+
+_GuildTextChannel = hikari.GuildTextChannel
+_init_text = _GuildTextChannel.__init__
+_GUILD_TEXT = hikari.ChannelType.GUILD_TEXT
 
 
 def _text_from_proto(message: channels_pb2.GuildChannel, app: hikari.traits.RESTAware, /) -> hikari.GuildTextChannel:
+    has = message.HasField
     text = message.text
-    instance = _new(hikari.GuildTextChannel)
-    hikari.GuildTextChannel.__init__(
+    has_text = text.HasField
+    instance = _new(_GuildTextChannel)
+    _init_text(
         instance,
         app=app,
-        id=hikari.Snowflake(message.id),
-        name=message.name if message.HasField("name") else None,
-        type=hikari.ChannelType.GUILD_TEXT,
+        id=_Snowflake(message.id),
+        name=message.name or ("" if has("name") else None),
+        type=_GUILD_TEXT,
         guild_id=_SNOWFLAKES[message.guild_id],
-        application_id=_optional_snowflake(message, "application_id"),
-        parent_id=_optional_snowflake(message, "parent_id"),
+        application_id=_SNOWFLAKES[message.application_id] if has("application_id") else None,
+        parent_id=_SNOWFLAKES[parent] if (parent := message.parent_id) or has("parent_id") else None,
         position=message.position,
         is_nsfw=message.is_nsfw,
         permission_overwrites=_overwrites_from_proto(message),
         flags=_CHANNEL_FLAGS[message.flags],
-        topic=text.topic if text.HasField("topic") else None,
-        last_message_id=hikari.Snowflake(text.last_message_id) if text.HasField("last_message_id") else None,
+        topic=text.topic or ("" if has_text("topic") else None),
+        last_message_id=_Snowflake(last) if (last := text.last_message_id) or has_text("last_message_id") else None,
         rate_limit_per_user=_timedelta_from_proto(text.rate_limit_per_user),
-        last_pin_timestamp=_datetime_from_proto(text.last_pin_timestamp)
-        if text.HasField("last_pin_timestamp")
-        else None,
+        last_pin_timestamp=_datetime_from_proto(text.last_pin_timestamp) if has_text("last_pin_timestamp") else None,
         default_auto_archive_duration=_timedelta_from_proto(text.default_auto_archive_duration),
     )
     return instance
 
 
+_GuildNewsChannel = hikari.GuildNewsChannel
+_init_news = _GuildNewsChannel.__init__
+_GUILD_NEWS = hikari.ChannelType.GUILD_NEWS
+
+
 def _news_from_proto(message: channels_pb2.GuildChannel, app: hikari.traits.RESTAware, /) -> hikari.GuildNewsChannel:
+    has = message.HasField
     news = message.news
-    instance = _new(hikari.GuildNewsChannel)
-    hikari.GuildNewsChannel.__init__(
+    has_news = news.HasField
+    instance = _new(_GuildNewsChannel)
+    _init_news(
         instance,
         app=app,
-        id=hikari.Snowflake(message.id),
-        name=message.name if message.HasField("name") else None,
-        type=hikari.ChannelType.GUILD_NEWS,
+        id=_Snowflake(message.id),
+        name=message.name or ("" if has("name") else None),
+        type=_GUILD_NEWS,
         guild_id=_SNOWFLAKES[message.guild_id],
-        application_id=_optional_snowflake(message, "application_id"),
-        parent_id=_optional_snowflake(message, "parent_id"),
+        application_id=_SNOWFLAKES[message.application_id] if has("application_id") else None,
+        parent_id=_SNOWFLAKES[parent] if (parent := message.parent_id) or has("parent_id") else None,
         position=message.position,
         is_nsfw=message.is_nsfw,
         permission_overwrites=_overwrites_from_proto(message),
         flags=_CHANNEL_FLAGS[message.flags],
-        topic=news.topic if news.HasField("topic") else None,
-        last_message_id=hikari.Snowflake(news.last_message_id) if news.HasField("last_message_id") else None,
-        last_pin_timestamp=_datetime_from_proto(news.last_pin_timestamp)
-        if news.HasField("last_pin_timestamp")
-        else None,
+        topic=news.topic or ("" if has_news("topic") else None),
+        last_message_id=_Snowflake(last) if (last := news.last_message_id) or has_news("last_message_id") else None,
+        last_pin_timestamp=_datetime_from_proto(news.last_pin_timestamp) if has_news("last_pin_timestamp") else None,
         default_auto_archive_duration=_timedelta_from_proto(news.default_auto_archive_duration),
     )
     return instance
 
 
+_GuildCategory = hikari.GuildCategory
+_init_category = _GuildCategory.__init__
+_GUILD_CATEGORY = hikari.ChannelType.GUILD_CATEGORY
+
+
 def _category_from_proto(message: channels_pb2.GuildChannel, app: hikari.traits.RESTAware, /) -> hikari.GuildCategory:
-    instance = _new(hikari.GuildCategory)
-    hikari.GuildCategory.__init__(
+    has = message.HasField
+    instance = _new(_GuildCategory)
+    _init_category(
         instance,
         app=app,
-        id=hikari.Snowflake(message.id),
-        name=message.name if message.HasField("name") else None,
-        type=hikari.ChannelType.GUILD_CATEGORY,
+        id=_Snowflake(message.id),
+        name=message.name or ("" if has("name") else None),
+        type=_GUILD_CATEGORY,
         guild_id=_SNOWFLAKES[message.guild_id],
-        application_id=_optional_snowflake(message, "application_id"),
+        application_id=_SNOWFLAKES[message.application_id] if has("application_id") else None,
         # hikari types a category's parent_id as always None.
         parent_id=None,
         position=message.position,
@@ -353,35 +380,43 @@ def _voice_like_from_proto(
     /,
 ) -> _VoiceLike:
     """Build a voice or stage channel: hikari gives both the same fields."""
+    has = message.HasField
+    has_voice = voice.HasField
     instance = _new(cls)
     cls.__init__(
         instance,
         app=app,
-        id=hikari.Snowflake(message.id),
-        name=message.name if message.HasField("name") else None,
+        id=_Snowflake(message.id),
+        name=message.name or ("" if has("name") else None),
         type=channel_type,
         guild_id=_SNOWFLAKES[message.guild_id],
-        application_id=_optional_snowflake(message, "application_id"),
-        parent_id=_optional_snowflake(message, "parent_id"),
+        application_id=_SNOWFLAKES[message.application_id] if has("application_id") else None,
+        parent_id=_SNOWFLAKES[parent] if (parent := message.parent_id) or has("parent_id") else None,
         position=message.position,
         is_nsfw=message.is_nsfw,
         permission_overwrites=_overwrites_from_proto(message),
         flags=_CHANNEL_FLAGS[message.flags],
         bitrate=voice.bitrate,
-        region=voice.region if voice.HasField("region") else None,
+        region=voice.region or ("" if has_voice("region") else None),
         user_limit=voice.user_limit,
-        video_quality_mode=common.enum_from_proto(hikari.VideoQualityMode, voice.video_quality_mode),
-        last_message_id=hikari.Snowflake(voice.last_message_id) if voice.HasField("last_message_id") else None,
+        video_quality_mode=_VIDEO_QUALITY_MODES[voice.video_quality_mode],
+        last_message_id=_Snowflake(last) if (last := voice.last_message_id) or has_voice("last_message_id") else None,
     )
     return instance
 
 
+_GuildVoiceChannel = hikari.GuildVoiceChannel
+_GUILD_VOICE = hikari.ChannelType.GUILD_VOICE
+_GuildStageChannel = hikari.GuildStageChannel
+_GUILD_STAGE = hikari.ChannelType.GUILD_STAGE
+
+
 def _voice_from_proto(message: channels_pb2.GuildChannel, app: hikari.traits.RESTAware, /) -> hikari.GuildVoiceChannel:
-    return _voice_like_from_proto(message, app, hikari.GuildVoiceChannel, hikari.ChannelType.GUILD_VOICE, message.voice)
+    return _voice_like_from_proto(message, app, _GuildVoiceChannel, _GUILD_VOICE, message.voice)
 
 
 def _stage_from_proto(message: channels_pb2.GuildChannel, app: hikari.traits.RESTAware, /) -> hikari.GuildStageChannel:
-    return _voice_like_from_proto(message, app, hikari.GuildStageChannel, hikari.ChannelType.GUILD_STAGE, message.stage)
+    return _voice_like_from_proto(message, app, _GuildStageChannel, _GUILD_STAGE, message.stage)
 
 
 def _forum_tags_from_proto(forum: channels_pb2.ForumChannel, /) -> list[hikari.ForumTag]:
@@ -390,12 +425,14 @@ def _forum_tags_from_proto(forum: channels_pb2.ForumChannel, /) -> list[hikari.F
         emoji_kind = tag.WhichOneof("emoji")
         emoji: hikari.Snowflake | hikari.UnicodeEmoji | str | None
         if emoji_kind == "emoji_id":
-            emoji = hikari.Snowflake(tag.emoji_id)
+            emoji = _Snowflake(tag.emoji_id)
         elif emoji_kind == "emoji_name":
             emoji = _unicode_emoji_or_empty(tag.emoji_name)
         else:
             emoji = None
-        tags.append(hikari.ForumTag(id=tag.id, name=tag.name, moderated=tag.moderated, emoji=emoji))
+        made = _new(_ForumTag)
+        _init_forum_tag(made, id=_Snowflake(tag.id), name=tag.name, moderated=tag.moderated, emoji=emoji)
+        tags.append(made)
     return tags
 
 
@@ -411,65 +448,81 @@ def _forum_like_from_proto(
     /,
 ) -> _ForumLike:
     """Build a forum or media channel: hikari gives both the same fields."""
+    has = message.HasField
+    has_forum = forum.HasField
     instance = _new(cls)
     cls.__init__(
         instance,
         app=app,
-        id=hikari.Snowflake(message.id),
-        name=message.name if message.HasField("name") else None,
+        id=_Snowflake(message.id),
+        name=message.name or ("" if has("name") else None),
         type=channel_type,
         guild_id=_SNOWFLAKES[message.guild_id],
-        application_id=_optional_snowflake(message, "application_id"),
-        parent_id=_optional_snowflake(message, "parent_id"),
+        application_id=_SNOWFLAKES[message.application_id] if has("application_id") else None,
+        parent_id=_SNOWFLAKES[parent] if (parent := message.parent_id) or has("parent_id") else None,
         position=message.position,
         is_nsfw=message.is_nsfw,
         permission_overwrites=_overwrites_from_proto(message),
         flags=_CHANNEL_FLAGS[message.flags],
-        topic=forum.topic if forum.HasField("topic") else None,
-        last_thread_id=hikari.Snowflake(forum.last_thread_id) if forum.HasField("last_thread_id") else None,
+        topic=forum.topic or ("" if has_forum("topic") else None),
+        last_thread_id=_Snowflake(last) if (last := forum.last_thread_id) or has_forum("last_thread_id") else None,
         rate_limit_per_user=_timedelta_from_proto(forum.rate_limit_per_user),
         default_thread_rate_limit_per_user=_timedelta_from_proto(forum.default_thread_rate_limit_per_user),
         default_auto_archive_duration=_timedelta_from_proto(forum.default_auto_archive_duration),
         available_tags=_forum_tags_from_proto(forum),
-        default_sort_order=common.enum_from_proto(hikari.ForumSortOrderType, forum.default_sort_order),
-        default_layout=common.enum_from_proto(hikari.ForumLayoutType, forum.default_layout),
-        default_reaction_emoji_id=hikari.Snowflake(forum.default_reaction_emoji_id)
-        if forum.HasField("default_reaction_emoji_id")
+        default_sort_order=_FORUM_SORT_ORDERS[forum.default_sort_order],
+        default_layout=_FORUM_LAYOUTS[forum.default_layout],
+        default_reaction_emoji_id=_Snowflake(forum.default_reaction_emoji_id)
+        if has_forum("default_reaction_emoji_id")
         else None,
         default_reaction_emoji_name=_unicode_emoji_or_empty(forum.default_reaction_emoji_name)
-        if forum.HasField("default_reaction_emoji_name")
+        if has_forum("default_reaction_emoji_name")
         else None,
     )
     return instance
 
 
+_GuildForumChannel = hikari.GuildForumChannel
+_GUILD_FORUM = hikari.ChannelType.GUILD_FORUM
+_GuildMediaChannel = hikari.GuildMediaChannel
+_GUILD_MEDIA = hikari.ChannelType.GUILD_MEDIA
+
+
 def _forum_from_proto(message: channels_pb2.GuildChannel, app: hikari.traits.RESTAware, /) -> hikari.GuildForumChannel:
-    return _forum_like_from_proto(message, app, hikari.GuildForumChannel, hikari.ChannelType.GUILD_FORUM, message.forum)
+    return _forum_like_from_proto(message, app, _GuildForumChannel, _GUILD_FORUM, message.forum)
 
 
 def _media_from_proto(message: channels_pb2.GuildChannel, app: hikari.traits.RESTAware, /) -> hikari.GuildMediaChannel:
-    return _forum_like_from_proto(message, app, hikari.GuildMediaChannel, hikari.ChannelType.GUILD_MEDIA, message.media)
+    return _forum_like_from_proto(message, app, _GuildMediaChannel, _GUILD_MEDIA, message.media)
+
+
+_ThreadMember = hikari.ThreadMember
+_init_thread_member = _ThreadMember.__init__
 
 
 def _thread_member_from_proto(thread: channels_pb2.Thread, /) -> hikari.ThreadMember | None:
     if not thread.HasField("member"):
         return None
     member = thread.member
-    instance = _new(hikari.ThreadMember)
-    hikari.ThreadMember.__init__(
+    instance = _new(_ThreadMember)
+    _init_thread_member(
         instance,
-        thread_id=hikari.Snowflake(member.thread_id),
-        user_id=hikari.Snowflake(member.user_id),
+        thread_id=_Snowflake(member.thread_id),
+        user_id=_Snowflake(member.user_id),
         joined_at=_datetime_from_proto(member.joined_at),
         flags=member.flags,
     )
     return instance
 
 
+_ThreadMetadata = hikari.ThreadMetadata
+_init_thread_metadata = _ThreadMetadata.__init__
+
+
 def _thread_metadata_from_proto(thread: channels_pb2.Thread, /) -> hikari.ThreadMetadata:
     metadata = thread.metadata
-    instance = _new(hikari.ThreadMetadata)
-    hikari.ThreadMetadata.__init__(
+    instance = _new(_ThreadMetadata)
+    _init_thread_metadata(
         instance,
         is_archived=metadata.is_archived,
         is_invitable=metadata.is_invitable,
@@ -494,37 +547,44 @@ def _thread_from_proto(
     **extra: typing.Any,
 ) -> _Thread:
     """Build a thread of any kind from the fields they share, plus ``extra`` ones of its kind."""
+    has_thread = thread.HasField
     instance = _new(cls)
     cls.__init__(
         instance,
         app=app,
-        id=hikari.Snowflake(message.id),
-        name=message.name if message.HasField("name") else None,
+        id=_Snowflake(message.id),
+        name=message.name or ("" if message.HasField("name") else None),
         type=channel_type,
         guild_id=_SNOWFLAKES[message.guild_id],
-        application_id=_optional_snowflake(message, "application_id"),
+        application_id=_SNOWFLAKES[message.application_id] if message.HasField("application_id") else None,
         parent_id=_SNOWFLAKES[message.parent_id],
-        last_message_id=hikari.Snowflake(thread.last_message_id) if thread.HasField("last_message_id") else None,
+        last_message_id=_Snowflake(last) if (last := thread.last_message_id) or has_thread("last_message_id") else None,
         last_pin_timestamp=_datetime_from_proto(thread.last_pin_timestamp)
-        if thread.HasField("last_pin_timestamp")
+        if has_thread("last_pin_timestamp")
         else None,
         rate_limit_per_user=_timedelta_from_proto(thread.rate_limit_per_user),
         approximate_message_count=thread.approximate_message_count,
         approximate_member_count=thread.approximate_member_count,
         member=_thread_member_from_proto(thread),
-        owner_id=hikari.Snowflake(thread.owner_id),
+        owner_id=_Snowflake(thread.owner_id),
         metadata=_thread_metadata_from_proto(thread),
         **extra,
     )
     return instance
 
 
+_GuildNewsThread = hikari.GuildNewsThread
+_GUILD_NEWS_THREAD = hikari.ChannelType.GUILD_NEWS_THREAD
+_GuildPublicThread = hikari.GuildPublicThread
+_GUILD_PUBLIC_THREAD = hikari.ChannelType.GUILD_PUBLIC_THREAD
+_GuildPrivateThread = hikari.GuildPrivateThread
+_GUILD_PRIVATE_THREAD = hikari.ChannelType.GUILD_PRIVATE_THREAD
+
+
 def _news_thread_from_proto(
     message: channels_pb2.GuildChannel, app: hikari.traits.RESTAware, /
 ) -> hikari.GuildNewsThread:
-    return _thread_from_proto(
-        message, app, hikari.GuildNewsThread, hikari.ChannelType.GUILD_NEWS_THREAD, message.news_thread
-    )
+    return _thread_from_proto(message, app, _GuildNewsThread, _GUILD_NEWS_THREAD, message.news_thread)
 
 
 def _public_thread_from_proto(
@@ -534,8 +594,8 @@ def _public_thread_from_proto(
     return _thread_from_proto(
         message,
         app,
-        hikari.GuildPublicThread,
-        hikari.ChannelType.GUILD_PUBLIC_THREAD,
+        _GuildPublicThread,
+        _GUILD_PUBLIC_THREAD,
         thread,
         applied_tag_ids=[*map(_SNOWFLAKES.__getitem__, thread.applied_tag_ids[:])],
         flags=_CHANNEL_FLAGS[message.flags],
@@ -545,9 +605,7 @@ def _public_thread_from_proto(
 def _private_thread_from_proto(
     message: channels_pb2.GuildChannel, app: hikari.traits.RESTAware, /
 ) -> hikari.GuildPrivateThread:
-    return _thread_from_proto(
-        message, app, hikari.GuildPrivateThread, hikari.ChannelType.GUILD_PRIVATE_THREAD, message.private_thread
-    )
+    return _thread_from_proto(message, app, _GuildPrivateThread, _GUILD_PRIVATE_THREAD, message.private_thread)
 
 
 _FROM_PROTO: typing.Final[

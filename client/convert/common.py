@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import types
 import typing
 
 import hikari
@@ -70,6 +71,29 @@ def plain_construction(*classes: type) -> None:
     for cls in classes:
         if cls.__new__ is not object_new or type(cls).__call__ is not type_call:
             raise TypeError(f"{cls!r} customises instance creation; construct it by calling it")
+
+
+def slot_setters(cls: type, /, *names: str) -> tuple[typing.Callable[[typing.Any, typing.Any], None], ...]:
+    """Return what stores each attribute of ``names`` on a ``cls`` as given, bypassing the class's ``__setattr__``.
+
+    For attrs classes whose fields have converters (run again by their ``__init__`` and ``__setattr__``):
+    a value that is already what the converter returns can be stored without running it again. ``names``
+    must be every slot of ``cls``, so that an instance made with them has every attribute set.
+    """
+    slots = {
+        name: slot
+        for klass in reversed(cls.__mro__)
+        for name, slot in vars(klass).items()
+        if isinstance(slot, types.MemberDescriptorType)
+    }
+    if "__dict__" in dir(cls) or set(slots) != set(names):
+        raise TypeError(f"{cls!r} is not made of exactly the slots {names!r}; construct it by calling it")
+    return tuple(slots[name].__set__ for name in names)
+
+
+def enums_from_proto(enum_type: typing.Callable[[int], _T], /) -> Interned[_T]:
+    """Return ``enum_from_proto(enum_type, number)`` for each proto enum number, each made once and reused."""
+    return Interned(lambda number: enum_type(number - 1))
 
 
 SNOWFLAKES: typing.Final = Interned(hikari.Snowflake, 16_384)
@@ -220,21 +244,21 @@ def permission_overwrite_to_proto(overwrite: hikari.PermissionOverwrite, /) -> c
 
 
 _PermissionOverwrite = hikari.PermissionOverwrite
-_init_permission_overwrite = _PermissionOverwrite.__init__
 plain_construction(_PermissionOverwrite)
-_OVERWRITE_TYPES: typing.Final = Interned(lambda number: hikari.PermissionOverwriteType(number - 1))
+_OVERWRITE_TYPES: typing.Final = enums_from_proto(hikari.PermissionOverwriteType)
+# PermissionOverwrite's converters (Snowflake, PermissionOverwriteType, Permissions) return an equal value of
+# the same type when given one; the values stored here are already those (interned), so its slots are set
+# directly: the same object its __init__ would make, without calling each converter again.
+_set_overwrite_id, _set_overwrite_type, _set_overwrite_allow, _set_overwrite_deny = slot_setters(
+    _PermissionOverwrite, "id", "type", "allow", "deny"
+)
 
 
 def permission_overwrite_from_proto(message: common_pb2.PermissionOverwrite, /) -> hikari.PermissionOverwrite:
     """Convert a permission overwrite message to hikari's PermissionOverwrite."""
-    # PermissionOverwrite's converters make the Snowflake, the type enum and the Permissions; given
-    # them already made (interned), they return equal values of the same types.
     overwrite = new_instance(_PermissionOverwrite)
-    _init_permission_overwrite(
-        overwrite,
-        id=SNOWFLAKES[message.id],
-        type=_OVERWRITE_TYPES[message.type],
-        allow=PERMISSIONS[message.allow],
-        deny=PERMISSIONS[message.deny],
-    )
+    _set_overwrite_id(overwrite, SNOWFLAKES[message.id])
+    _set_overwrite_type(overwrite, _OVERWRITE_TYPES[message.type])
+    _set_overwrite_allow(overwrite, PERMISSIONS[message.allow])
+    _set_overwrite_deny(overwrite, PERMISSIONS[message.deny])
     return overwrite
