@@ -38,13 +38,25 @@ _MAX_MESSAGE_BYTES: typing.Final = 64 * 1024 * 1024
 _M = typing.TypeVar("_M")
 
 
-def _fit(chunk: list[_M], wrap: collections.abc.Callable[[list[_M]], pb.WriteOp], budget: int) -> list[pb.WriteOp]:
-    """Wrap ``chunk`` in one write, or halve it until each part fits the server's message limit."""
-    op = wrap(chunk)
+def _fit(chunk: list[_M], build: collections.abc.Callable[[list[_M]], pb.WriteOp], budget: int) -> list[pb.WriteOp]:
+    """Build ``chunk`` into one write, or halve it until each part fits the server's message limit."""
+    op = build(chunk)
     if len(chunk) == 1 or op.ByteSize() + 16 <= budget:
         return [op]
     half = len(chunk) // 2
-    return [*_fit(chunk[:half], wrap, budget), *_fit(chunk[half:], wrap, budget)]
+    return [*_fit(chunk[:half], build, budget), *_fit(chunk[half:], build, budget)]
+
+
+def _members_op(members: list[hikari.Member]) -> pb.WriteOp:
+    """Build an upsert of ``members`` with each converted where it lies in the request (no copy)."""
+    op = pb.WriteOp()
+    request = op.upsert_members
+    request.SetInParent()  # an upsert of no members is still an upsert
+    add = request.members.add
+    member_into = members_.member_into
+    for member in members:
+        member_into(add(), member)
+    return op
 
 
 class GrpcBackend(backend.Backend):
@@ -107,6 +119,9 @@ class GrpcBackend(backend.Backend):
         self._channel: grpc.aio.Channel | None = None
         self._stub: cache_service_pb2_grpc.CacheServiceStub | None = None
         self._stream: write_stream.WriteStream | None = None
+        # Held while a write is issued, and by a bulk while it converts (it lets the loop run between
+        # chunks): later writes wait their turn, so writes are issued in the order they were called.
+        self._issuing = asyncio.Lock()
 
     @property
     def session_id(self) -> int | None:
@@ -151,10 +166,11 @@ class GrpcBackend(backend.Backend):
     async def disconnect(self) -> None:
         """Wait until every issued write is committed, then close the session and the channel."""
         if self._stream is not None:
-            try:
-                await self._stream.close()
-            finally:
-                self._stream = None
+            async with self._issuing:  # a bulk still converting is issued first
+                try:
+                    await self._stream.close()
+                finally:
+                    self._stream = None
         if self._channel is not None:
             await self._channel.close()
             self._channel = self._stub = None
@@ -162,7 +178,9 @@ class GrpcBackend(backend.Backend):
 
     async def flush(self) -> None:
         """Wait until every write issued so far is committed or has failed."""
-        await self._session().flush()
+        async with self._issuing:  # a bulk still converting counts as issued
+            session = self._session()
+        await session.flush()
 
     def _session(self) -> write_stream.WriteStream:
         if self._stream is None:
@@ -174,12 +192,17 @@ class GrpcBackend(backend.Backend):
             raise errors.UnavailableError("not connected: call connect() first")
         return self._stub
 
-    def _write(self, ops: list[pb.WriteOp], operation: str, detail: str, confirm: bool) -> asyncio.Future[None] | None:
-        future = self._session().issue(ops, operation, detail, confirm=confirm)
+    async def _write(
+        self, ops: list[pb.WriteOp], operation: str, detail: str, confirm: bool
+    ) -> asyncio.Future[None] | None:
+        async with self._issuing:  # behind any bulk still converting; no wait otherwise
+            future = self._session().issue(ops, operation, detail, confirm=confirm)
         return future if confirm else None
 
     async def _write_and_wait(self, op: pb.WriteOp, operation: str) -> None:
-        await self._session().issue([op], operation, "", confirm=True)
+        async with self._issuing:
+            future = self._session().issue([op], operation, "", confirm=True)
+        await future
 
     # -- writes --------------------------------------------------------------------------------
 
@@ -194,7 +217,7 @@ class GrpcBackend(backend.Backend):
     @typing_extensions.override
     async def channel_create(self, channel: hikari.GuildChannel, confirm: bool) -> asyncio.Future[None] | None:
         """Store a created channel."""
-        return self._write(
+        return await self._write(
             [pb.WriteOp(upsert_channels=pb.UpsertChannelsRequest(channels=[channels_.channel_to_proto(channel)]))],
             "channel_create",
             f"channel_id={channel.id}",
@@ -212,7 +235,7 @@ class GrpcBackend(backend.Backend):
     @typing_extensions.override
     async def channel_update(self, channel: hikari.GuildChannel, confirm: bool) -> asyncio.Future[None] | None:
         """Update an updated channel."""
-        return self._write(
+        return await self._write(
             [pb.WriteOp(upsert_channels=pb.UpsertChannelsRequest(channels=[channels_.channel_to_proto(channel)]))],
             "channel_update",
             f"channel_id={channel.id}",
@@ -228,7 +251,7 @@ class GrpcBackend(backend.Backend):
     @typing_extensions.override
     async def guild_join(self, guild: hikari.GatewayGuild, confirm: bool) -> asyncio.Future[None] | None:
         """Store a joined guild."""
-        return self._write(
+        return await self._write(
             [pb.WriteOp(upsert_guilds=pb.UpsertGuildsRequest(guilds=[guilds_.guild_to_proto(guild)]))],
             "guild_join",
             f"guild_id={guild.id}",
@@ -244,7 +267,7 @@ class GrpcBackend(backend.Backend):
     @typing_extensions.override
     async def guild_update(self, guild: hikari.GatewayGuild, confirm: bool) -> asyncio.Future[None] | None:
         """Update an updated guild."""
-        return self._write(
+        return await self._write(
             [pb.WriteOp(upsert_guilds=pb.UpsertGuildsRequest(guilds=[guilds_.guild_to_proto(guild)]))],
             "guild_update",
             f"guild_id={guild.id}",
@@ -260,7 +283,7 @@ class GrpcBackend(backend.Backend):
     @typing_extensions.override
     async def member_create(self, member: hikari.Member, confirm: bool) -> asyncio.Future[None] | None:
         """Store a created member."""
-        return self._write(
+        return await self._write(
             [pb.WriteOp(upsert_members=pb.UpsertMembersRequest(members=[members_.member_to_proto(member)]))],
             "member_create",
             f"guild_id={member.guild_id} user_id={member.id}",
@@ -276,7 +299,7 @@ class GrpcBackend(backend.Backend):
     @typing_extensions.override
     async def member_update(self, member: hikari.Member, confirm: bool) -> asyncio.Future[None] | None:
         """Update an updated member."""
-        return self._write(
+        return await self._write(
             [pb.WriteOp(upsert_members=pb.UpsertMembersRequest(members=[members_.member_to_proto(member)]))],
             "member_update",
             f"guild_id={member.guild_id} user_id={member.id}",
@@ -292,7 +315,7 @@ class GrpcBackend(backend.Backend):
     @typing_extensions.override
     async def role_create(self, role: hikari.Role, confirm: bool) -> asyncio.Future[None] | None:
         """Store a created role."""
-        return self._write(
+        return await self._write(
             [pb.WriteOp(upsert_roles=pb.UpsertRolesRequest(roles=[roles_.role_to_proto(role)]))],
             "role_create",
             f"role_id={role.id}",
@@ -308,7 +331,7 @@ class GrpcBackend(backend.Backend):
     @typing_extensions.override
     async def role_update(self, role: hikari.Role, confirm: bool) -> asyncio.Future[None] | None:
         """Update an updated role."""
-        return self._write(
+        return await self._write(
             [pb.WriteOp(upsert_roles=pb.UpsertRolesRequest(roles=[roles_.role_to_proto(role)]))],
             "role_update",
             f"role_id={role.id}",
@@ -326,7 +349,7 @@ class GrpcBackend(backend.Backend):
     @typing_extensions.override
     async def channel_delete(self, channel_id: hikari.Snowflake, confirm: bool) -> asyncio.Future[None] | None:
         """Remove a deleted channel and its threads."""
-        return self._write(
+        return await self._write(
             [pb.WriteOp(delete_channel=pb.DeleteChannelRequest(channel_id=channel_id))],
             "channel_delete",
             f"channel_id={channel_id}",
@@ -342,7 +365,7 @@ class GrpcBackend(backend.Backend):
     @typing_extensions.override
     async def guild_leave(self, guild_id: hikari.Snowflake, confirm: bool) -> asyncio.Future[None] | None:
         """Remove a left guild and everything in it."""
-        return self._write(
+        return await self._write(
             [pb.WriteOp(delete_guild=pb.DeleteGuildRequest(guild_id=guild_id))],
             "guild_leave",
             f"guild_id={guild_id}",
@@ -358,7 +381,7 @@ class GrpcBackend(backend.Backend):
     @typing_extensions.override
     async def role_delete(self, role_id: hikari.Snowflake, confirm: bool) -> asyncio.Future[None] | None:
         """Remove a deleted role and take it from its members."""
-        return self._write(
+        return await self._write(
             [pb.WriteOp(delete_role=pb.DeleteRoleRequest(role_id=role_id))],
             "role_delete",
             f"role_id={role_id}",
@@ -382,7 +405,7 @@ class GrpcBackend(backend.Backend):
         self, user_id: hikari.Snowflake, guild_id: hikari.Snowflake, confirm: bool
     ) -> asyncio.Future[None] | None:
         """Remove a deleted member."""
-        return self._write(
+        return await self._write(
             [pb.WriteOp(delete_member=pb.DeleteMemberRequest(guild_id=guild_id, user_id=user_id))],
             "member_delete",
             f"guild_id={guild_id} user_id={user_id}",
@@ -406,10 +429,11 @@ class GrpcBackend(backend.Backend):
         self, channels: collections.abc.Iterable[hikari.GuildChannel], confirm: bool
     ) -> asyncio.Future[None] | None:
         """Insert or update channels in bulk, in one transaction."""
-        messages = [channels_.channel_to_proto(channel) for channel in channels]
-        return self._write_bulk(
-            messages,
-            lambda part: pb.WriteOp(upsert_channels=pb.UpsertChannelsRequest(channels=part)),
+        return await self._write_bulk(
+            list(channels),
+            lambda part: pb.WriteOp(
+                upsert_channels=pb.UpsertChannelsRequest(channels=[channels_.channel_to_proto(c) for c in part])
+            ),
             "bulk_channels",
             confirm,
         )
@@ -431,13 +455,7 @@ class GrpcBackend(backend.Backend):
         self, members: collections.abc.Iterable[hikari.Member], confirm: bool
     ) -> asyncio.Future[None] | None:
         """Insert or update members in bulk, in one transaction."""
-        messages = [members_.member_to_proto(member) for member in members]
-        return self._write_bulk(
-            messages,
-            lambda part: pb.WriteOp(upsert_members=pb.UpsertMembersRequest(members=part)),
-            "bulk_members",
-            confirm,
-        )
+        return await self._write_bulk(list(members), _members_op, "bulk_members", confirm)
 
     @typing.overload
     async def bulk_roles(
@@ -456,25 +474,37 @@ class GrpcBackend(backend.Backend):
         self, roles: collections.abc.Iterable[hikari.Role], confirm: bool
     ) -> asyncio.Future[None] | None:
         """Insert or update roles in bulk, in one transaction."""
-        messages = [roles_.role_to_proto(role) for role in roles]
-        return self._write_bulk(
-            messages, lambda part: pb.WriteOp(upsert_roles=pb.UpsertRolesRequest(roles=part)), "bulk_roles", confirm
+        return await self._write_bulk(
+            list(roles),
+            lambda part: pb.WriteOp(upsert_roles=pb.UpsertRolesRequest(roles=[roles_.role_to_proto(r) for r in part])),
+            "bulk_roles",
+            confirm,
         )
 
-    def _write_bulk(
+    async def _write_bulk(
         self,
-        messages: list[_M],
-        wrap: collections.abc.Callable[[list[_M]], pb.WriteOp],
+        items: list[_M],
+        build: collections.abc.Callable[[list[_M]], pb.WriteOp],
         operation: str,
         confirm: bool,
     ) -> asyncio.Future[None] | None:
-        """Send a bulk as chunks of one seq: stored together in one transaction, each chunk within limits."""
-        session = self._session()
-        ops: list[pb.WriteOp] = []
-        for start in range(0, len(messages), self._bulk_chunk_size):
-            ops.extend(_fit(messages[start : start + self._bulk_chunk_size], wrap, session.max_request_bytes))
-        # A bulk of nothing is still sent, so its future completes in order with the rest.
-        return self._write(ops or [wrap([])], operation, f"objects={len(messages)} chunks={len(ops)}", confirm)
+        """Send a bulk as chunks of one seq: stored together in one transaction, each chunk within limits.
+
+        Chunks are converted one at a time, letting the event loop run between them (a large bulk would
+        hold it for seconds); writes called meanwhile wait on ``_issuing`` and are issued after this one.
+        """
+        async with self._issuing:
+            session = self._session()
+            ops: list[pb.WriteOp] = []
+            for start in range(0, len(items), self._bulk_chunk_size):
+                if start:
+                    await asyncio.sleep(0)
+                ops.extend(_fit(items[start : start + self._bulk_chunk_size], build, session.max_request_bytes))
+            # A bulk of nothing is still sent, so its future completes in order with the rest.
+            future = session.issue(
+                ops or [build([])], operation, f"objects={len(items)} chunks={len(ops)}", confirm=confirm
+            )
+        return future if confirm else None
 
     @typing_extensions.override
     async def clear(self, channels: bool, guilds: bool, members: bool, roles: bool) -> None:

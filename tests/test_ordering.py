@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 
 import hikari
@@ -95,3 +96,57 @@ async def test_bulk_between_single_writes_keeps_its_place(backend: GrpcBackend, 
     assert len(stored) == 2499
     assert stored[3] == "after"
     assert 4 not in stored
+
+
+async def test_writes_called_while_a_bulk_converts_wait_for_it_and_keep_call_order(
+    target: str, app: hikari.GatewayBot
+) -> None:
+    # Chunks of 10: the bulk lets the event loop run between its 50 chunks, and other tasks call writes then.
+    backend = GrpcBackend(target, app=app, bulk_chunk_size=10)
+    await backend.connect()
+    try:
+        members = [_member(app, user_id, "bulk", []) for user_id in range(1, 501)]
+        bulk = asyncio.create_task(backend.bulk_members(members, confirm=False))
+        await asyncio.sleep(0)  # the bulk starts and converts its first chunk
+        assert not bulk.done()  # still converting: the writes below are called in the middle of it
+
+        later = [
+            asyncio.create_task(backend.member_update(_member(app, 3, "after", []), confirm=False)),
+            asyncio.create_task(backend.member_delete(hikari.Snowflake(4), hikari.Snowflake(GUILD), confirm=False)),
+            asyncio.create_task(backend.bulk_members([_member(app, 4, "again", [])], confirm=False)),
+            asyncio.create_task(backend.member_delete(hikari.Snowflake(5), hikari.Snowflake(GUILD), confirm=False)),
+        ]
+        await backend.flush()  # waits for the bulk still converting too
+
+        assert bulk.done()
+        await asyncio.gather(bulk, *later)
+        await backend.flush()
+        stored = {int(m.id): m.nickname async for m in backend.iter_members(MemberQuery(guild_id=GUILD))}
+        assert backend.failed_writes == 0
+    finally:
+        await backend.disconnect()
+
+    assert len(stored) == 499
+    assert (stored[3], stored[4]) == ("after", "again")
+    assert 5 not in stored
+
+
+async def test_disconnect_while_a_bulk_converts_sends_it_first(target: str, app: hikari.GatewayBot) -> None:
+    backend = GrpcBackend(target, app=app, bulk_chunk_size=10)
+    await backend.connect()
+    bulk = asyncio.create_task(
+        backend.bulk_members([_member(app, user_id, "bulk", []) for user_id in range(1, 301)], confirm=False)
+    )
+    await asyncio.sleep(0)
+    assert not bulk.done()
+
+    await backend.disconnect()
+
+    assert bulk.done()
+    await bulk
+    reader = GrpcBackend(target, app=app)
+    await reader.connect()
+    try:
+        assert len([m async for m in reader.iter_members(MemberQuery(guild_id=GUILD))]) == 300
+    finally:
+        await reader.disconnect()

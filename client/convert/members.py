@@ -33,10 +33,19 @@ _decoration_into = common.avatar_decoration_into
 
 def member_to_proto(member: hikari.Member, /) -> members_pb2.Member:
     """Convert a member and its user to a Member message."""
+    message = _MemberMessage()
+    member_into(message, member)
+    return message
+
+
+def member_into(message: members_pb2.Member, member: hikari.Member, /) -> None:
+    """Write a member and its user into an empty Member message where it lies, e.g. one ``members.add()`` made.
+
+    Writing in place spares a bulk write the copy of every Member into its request.
+    """
     # Fields are set where they lie, nested messages included (cheaper than constructor keywords and
     # than building nested messages to copy in); None and UNDEFINED leave a field unset, and so do
     # proto3 defaults, which are not sent either way.
-    message = _MemberMessage()
     message.guild_id = member.guild_id
     user = member.user
     out = message.user
@@ -95,7 +104,6 @@ def member_to_proto(member: hikari.Member, /) -> members_pb2.Member:
         message.guild_banner_hash = guild_banner_hash
     if guild_flags := member.guild_flags:
         message.guild_flags = guild_flags
-    return message
 
 
 def member_from_proto(message: members_pb2.Member, /, *, app: hikari.traits.RESTAware) -> hikari.Member:
