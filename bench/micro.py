@@ -6,14 +6,21 @@ project's own code on the benchmark workload, in one process and one thread, so 
 numbers add up to what one core would spend per member. Beside the end-to-end
 benchmark and its py-spy profiles this says where the ceiling is: with the client and
 the server in two processes on two cores, a pipelined ingest can go no faster than
-its slower side.
+its slower side. The channel stages are per channel, over the channel_scan scenario's 500.
+
+Instructions instead of time (repeatable on a busy machine): ``valgrind --tool=callgrind
+--instr-atstart=no python bench/micro.py --instructions STAGE`` runs the stage whose name
+contains STAGE once with callgrind counting, and prints the count per member (or channel).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import os
 import pathlib
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -23,6 +30,8 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
 import workload
 
+from hikari_kura.client import GrpcBackend
+from hikari_kura.client.convert import channels as channels_convert
 from hikari_kura.client.convert import members as members_convert
 from hikari_kura.server import rows, schema, validation, wire, writes
 from hikari_kura.v1 import cache_service_pb2 as pb
@@ -37,48 +46,81 @@ def _time(fn: typing.Callable[[], object], repeat: int = 3) -> float:
     return best
 
 
+class _IssuedOps:
+    """Stands in for the write stream: keeps what ``GrpcBackend`` issues, sends nothing."""
+
+    max_request_bytes = 4 * 1024 * 1024 - 1024
+
+    def __init__(self) -> None:
+        self.ops: list[pb.WriteOp] = []
+
+    def issue(self, ops: list[pb.WriteOp], operation: str, detail: str, *, confirm: bool) -> None:
+        self.ops = ops
+
+
+def _count_instructions(fn: typing.Callable[[], object]) -> None:
+    """Run ``fn`` with callgrind counting (the process runs under ``--instr-atstart=no``)."""
+    fn()  # warm: caches filled, code paths taken once
+    subprocess.run(["callgrind_control", "--instr=on", str(os.getpid())], check=True, capture_output=True)
+    fn()
+    subprocess.run(["callgrind_control", "--instr=off", str(os.getpid())], check=True, capture_output=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--members", type=int, default=20_000)
+    parser.add_argument("--instructions", metavar="STAGE", help="count instructions of this stage (see above)")
     args = parser.parse_args()
     n = args.members
     app = workload.make_app()
     guild = workload.guild_plan(0)
     members = workload.members(app, guild, 0, n)
-    chunk = 1000
     stages: list[tuple[str, str, float]] = []
 
-    def stage(side: str, name: str, seconds: float) -> None:
-        stages.append((side, name, seconds / n * 1e6))
+    def stage(side: str, name: str, fn: typing.Callable[[], object], count: int = n) -> None:
+        if args.instructions is None:
+            stages.append((side, name, _time(fn) / count * 1e6))
+        elif args.instructions in name:
+            _count_instructions(fn)
+            print(f"counted {name}: divide callgrind's 'Collected' by {count:,}")
+            sys.exit(0)
 
-    protos = [members_convert.member_to_proto(m) for m in members]
     stage(
-        "client",
+        "client (part of bulk_members)",
         "hikari -> proto (member_to_proto)",
-        _time(lambda: [members_convert.member_to_proto(m) for m in members]),
+        lambda: [members_convert.member_to_proto(m) for m in members],
     )
 
+    # What bulk_members does before the write stream: conversion, chunks of 1,000, their size check.
+    backend = GrpcBackend("127.0.0.1:1", app=app)
+    session = _IssuedOps()
+    backend._stream = session  # type: ignore[assignment]  # a stand-in: nothing is sent
+    stage(
+        "client",
+        "bulk_members up to issue (convert, chunk requests, size check)",
+        lambda: asyncio.run(backend.bulk_members(members, confirm=False)),
+    )
+    asyncio.run(backend.bulk_members(members, confirm=False))  # the stage may not have run (--instructions)
+    ops = session.ops
+
     def requests() -> list[bytes]:
-        out = []
-        for start in range(0, n, chunk):
-            op = pb.WriteOp(upsert_members=pb.UpsertMembersRequest(members=protos[start : start + chunk]), seq=1)
-            out.append(pb.WriteRequest(ops=[op]).SerializeToString())
-        return out
+        # What the write stream does with each op: its size, then a WriteRequest (a copy) serialised.
+        for op in ops:
+            op.ByteSize()
+        return [pb.WriteRequest(ops=[op]).SerializeToString() for op in ops]
 
     encoded = requests()
-    stage("client", "WriteOp assembly + serialise (copies each Member)", _time(requests))
-    stage("server", "parse WriteRequest", _time(lambda: [pb.WriteRequest.FromString(b) for b in encoded]))
+    stage("client", "write stream: size, WriteRequest copy, serialise", requests)
+    stage("server", "parse WriteRequest", lambda: [pb.WriteRequest.FromString(b) for b in encoded])
     parsed = [m for b in encoded for m in pb.WriteRequest.FromString(b).ops[0].upsert_members.members]
 
     def validate() -> None:
         for i, m in enumerate(parsed):
             validation.member(m, f"members[{i}]")
 
-    stage("server", "validation.member", _time(validate))
-    stage(
-        "server", "rows.member_row (re-serialises each Member)", _time(lambda: [rows.member_row(m, 1) for m in parsed])
-    )
-    stage("server", "role id lists", _time(lambda: [list(m.role_ids) for m in parsed]))
+    stage("server", "validation.member", validate)
+    stage("server", "rows.member_row (re-serialises each Member)", lambda: [rows.member_row(m, 1) for m in parsed])
+    stage("server", "role id lists", lambda: [list(m.role_ids) for m in parsed])
     member_rows = [rows.member_row(m, 1) for m in parsed]
     role_ids = [list(m.role_ids) for m in parsed]
 
@@ -123,27 +165,45 @@ def main() -> None:
             assert fetched == n
             return elapsed, read
 
-    write_full, read_pages = sqlite_insert("FULL")
-    stage("server", "SQLite insert, one transaction (sqlite3 module, no aiosqlite)", write_full)
-    stage("server (scan)", "SQLite keyset pages of 1000", read_pages)
+    if args.instructions is None:
+        write_full, read_pages = sqlite_insert("FULL")
+        stages.append(("server", "SQLite insert, one transaction (sqlite3 module, no aiosqlite)", write_full / n * 1e6))
+        stages.append(("server (scan)", "SQLite keyset pages of 1000", read_pages / n * 1e6))
     blobs = [r[-1] for r in member_rows]
     stage(
         "server (scan)",
         "wire.repeated_messages",
-        _time(lambda: [wire.repeated_messages(1, blobs[s : s + 1000]) for s in range(0, n, 1000)]),
+        lambda: [wire.repeated_messages(1, blobs[s : s + 1000]) for s in range(0, n, 1000)],
     )
     batches = [wire.repeated_messages(1, blobs[s : s + 1000]) for s in range(0, n, 1000)]
-    stage(
-        "client (scan)",
-        "parse IterMembersResponse",
-        _time(lambda: [pb.IterMembersResponse.FromString(b) for b in batches]),
-    )
+    stage("client (scan)", "parse IterMembersResponse", lambda: [pb.IterMembersResponse.FromString(b) for b in batches])
     messages = [m for b in batches for m in pb.IterMembersResponse.FromString(b).members]
     stage(
         "client (scan)",
         "proto -> hikari (member_from_proto)",
-        _time(lambda: [members_convert.member_from_proto(m, app=app) for m in messages]),
+        lambda: [members_convert.member_from_proto(m, app=app) for m in messages],
     )
+
+    channels = workload.mixed_channels(app, 500)
+    channel_messages = [channels_convert.channel_to_proto(channel) for channel in channels]
+    channel_stages_from = len(stages)
+    # Each pass over 500 channels takes milliseconds: 20 of them make one timed stage.
+    stage(
+        "client (channels)",
+        "hikari -> proto (channel_to_proto)",
+        lambda: [channels_convert.channel_to_proto(c) for _ in range(20) for c in channels],
+        20 * len(channels),
+    )
+    stage(
+        "client (channel scan)",
+        "proto -> hikari (channel_from_proto)",
+        lambda: [channels_convert.channel_from_proto(m, app=app) for _ in range(20) for m in channel_messages],
+        20 * len(channels),
+    )
+    if args.instructions is not None:
+        raise SystemExit(f"no stage named like {args.instructions!r}")
+    channel_stages = stages[channel_stages_from:]
+    del stages[channel_stages_from:]
 
     print(f"{n:,} benchmark members; best of 3; microseconds per member, one core\n")
     print("| side | stage | us/member |")
@@ -155,6 +215,11 @@ def main() -> None:
     print()
     for side, us in totals.items():
         print(f"- {side} total: {us:.2f} us/member -> at most {1e6 / us:,.0f} members/s on one core")
+    print(f"\n{len(channels)} benchmark channels of every kind; best of 3; microseconds per channel, one core\n")
+    print("| side | stage | us/channel |")
+    print("|---|---|---:|")
+    for side, name, us in channel_stages:
+        print(f"| {side} | {name} | {us:.2f} |")
 
 
 if __name__ == "__main__":
