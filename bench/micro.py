@@ -33,7 +33,7 @@ import workload
 from hikari_kura.client import GrpcBackend
 from hikari_kura.client.convert import channels as channels_convert
 from hikari_kura.client.convert import members as members_convert
-from hikari_kura.server import rows, schema, validation, wire, writes
+from hikari_kura.server import rows, schema, sqlite_engine, validation, wire
 from hikari_kura.v1 import cache_service_pb2 as pb
 
 
@@ -134,7 +134,7 @@ def main() -> None:
             started = time.perf_counter()
             conn.execute("BEGIN IMMEDIATE")
             conn.executemany("DELETE FROM member_roles WHERE guild_id = ? AND user_id = ?", latest.keys())
-            conn.executemany(writes.UPSERT_SQL["members"], (r for r, _ in latest.values()))
+            conn.executemany(sqlite_engine.UPSERT_SQL["members"], (r for r, _ in latest.values()))
             conn.executemany(
                 "INSERT OR IGNORE INTO member_roles (guild_id, user_id, role_id) VALUES (?, ?, ?)",
                 ((g, u, role) for (g, u), (_, ids) in latest.items() for role in ids),
