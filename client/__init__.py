@@ -7,6 +7,7 @@ many bot processes can share one server.
 
 from hikari_kura.client.backend import Backend
 from hikari_kura.client.cache import Cache
+from hikari_kura.client.channel import TLSConfig
 from hikari_kura.client.errors import (
     DeadlineExceededError,
     FailedPreconditionError,
@@ -43,6 +44,7 @@ __all__ = (
     "ReconnectPolicy",
     "ResourceExhaustedError",
     "RoleQuery",
+    "TLSConfig",
     "UnauthenticatedError",
     "UnavailableError",
     "WriteError",

@@ -20,6 +20,7 @@ import hikari
 import typing_extensions
 
 from hikari_kura.client import backend, errors, queries, write_stream
+from hikari_kura.client import channel as channel_
 from hikari_kura.client import reconnect as reconnect_
 from hikari_kura.client.convert import channels as channels_
 from hikari_kura.client.convert import guilds as guilds_
@@ -33,7 +34,6 @@ _LOGGER = logging.getLogger(__name__)
 DEFAULT_BULK_CHUNK: typing.Final = 1000
 """Objects per chunk of a bulk write: well inside gRPC's message limits, large enough to amortise framing."""
 SNAPSHOT_CHUNK: typing.Final = 1 << 20
-_MAX_MESSAGE_BYTES: typing.Final = 64 * 1024 * 1024
 
 _M = typing.TypeVar("_M")
 
@@ -75,12 +75,20 @@ class GrpcBackend(backend.Backend):
         Objects per message of a bulk write; the server still stores the whole bulk
         in one transaction.
     channel_options
-        Extra gRPC channel options, e.g. keepalive settings.
+        Extra gRPC channel options; they override the defaults (64 MiB messages, a keepalive
+        ping every 30 s unanswered for at most 10 s).
     reconnect
         How the write session reconnects when the server goes away (a restart):
         writes issued meanwhile wait, within a bound, and are sent in order once it
         is back. None turns reconnecting off: a lost server then fails every write
         in flight with ``UnavailableError`` and the backend must be connected anew.
+    token
+        Bearer token sent as ``authorization: Bearer <token>`` on every call, for a server
+        started with tokens.
+    tls
+        Connect over TLS: ``TLSConfig(ca=...)`` verifies the server with that CA,
+        ``TLSConfig(ca=..., cert=..., key=...)`` also presents a client certificate (mTLS).
+        None (the default) connects in plaintext.
     """
 
     def __init__(
@@ -92,6 +100,8 @@ class GrpcBackend(backend.Backend):
         bulk_chunk_size: int = DEFAULT_BULK_CHUNK,
         channel_options: collections.abc.Sequence[tuple[str, typing.Any]] = (),
         reconnect: reconnect_.ReconnectPolicy | None = reconnect_.ReconnectPolicy(),  # noqa: B008 - frozen, shared safely
+        token: str | None = None,
+        tls: channel_.TLSConfig | None = None,
     ) -> None:
         if bulk_chunk_size <= 0:
             raise ValueError("bulk_chunk_size must be positive")
@@ -110,12 +120,9 @@ class GrpcBackend(backend.Backend):
                 ("grpc.max_reconnect_backoff_ms", int(reconnect.max_delay * 1000)),
             ]
         )
-        self._channel_options = [
-            ("grpc.max_receive_message_length", _MAX_MESSAGE_BYTES),
-            ("grpc.max_send_message_length", _MAX_MESSAGE_BYTES),
-            *backoff_options,
-            *channel_options,
-        ]
+        self._channel_options = [*backoff_options, *channel_options]
+        self._token = token
+        self._tls = tls
         self._channel: grpc.aio.Channel | None = None
         self._stub: cache_service_pb2_grpc.CacheServiceStub | None = None
         self._stream: write_stream.WriteStream | None = None
@@ -150,7 +157,9 @@ class GrpcBackend(backend.Backend):
         """Open the channel and this backend's write session."""
         if self._stream is not None:
             raise RuntimeError("already connected")
-        self._channel = grpc.aio.insecure_channel(self._target, options=self._channel_options)
+        self._channel = channel_.open_channel(
+            self._target, token=self._token, tls=self._tls, options=self._channel_options
+        )
         self._stub = cache_service_pb2_grpc.CacheServiceStub(self._channel)  # type: ignore[no-untyped-call]
         stream = write_stream.WriteStream(self._stub, on_error=self._on_error, policy=self._reconnect)
         try:

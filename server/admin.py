@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import collections.abc
+import dataclasses
 import os
 import pathlib
 import sys
@@ -28,18 +29,47 @@ class CommandError(Exception):
     """A command failed; the message says why, for the operator."""
 
 
-def _channel(target: str) -> grpc.aio.Channel:
-    return grpc.aio.insecure_channel(
-        target,
-        options=[
+@dataclasses.dataclass(frozen=True, slots=True)
+class Connection:
+    """How a command reaches a server: its address, the token it sends, and TLS when asked for."""
+
+    target: str
+    token: str | None = dataclasses.field(default=None, repr=False)
+    tls: bool = False
+    """Use TLS; implied by ``ca``. Without ``ca`` the system's trusted CAs verify the server."""
+    ca: pathlib.Path | None = None
+    client_cert: pathlib.Path | None = None
+    client_key: pathlib.Path | None = None
+    server_name: str | None = None
+    """The name the server's certificate must hold, when it is not the target's host."""
+
+    def channel(self) -> grpc.aio.Channel:
+        """Open a channel to the server, plaintext or TLS."""
+        options: list[tuple[str, typing.Any]] = [
             ("grpc.max_receive_message_length", _MAX_MESSAGE_BYTES),
             ("grpc.max_send_message_length", _MAX_MESSAGE_BYTES),
-        ],
-    )
+        ]
+        if not (self.tls or self.ca):
+            return grpc.aio.insecure_channel(self.target, options=options)
+        if self.server_name:
+            options.append(("grpc.ssl_target_name_override", self.server_name))
+        try:
+            credentials = grpc.ssl_channel_credentials(
+                root_certificates=self.ca.read_bytes() if self.ca else None,
+                private_key=self.client_key.read_bytes() if self.client_key else None,
+                certificate_chain=self.client_cert.read_bytes() if self.client_cert else None,
+            )
+        except OSError as exc:
+            raise CommandError(f"{exc.filename}: {exc.strerror}") from None
+        return grpc.aio.secure_channel(self.target, credentials, options=options)
+
+    def metadata(self) -> tuple[tuple[str, str], ...]:
+        """Return the call metadata that carries the token, if there is one."""
+        return (("authorization", f"Bearer {self.token}"),) if self.token else ()
 
 
-def _error(target: str, exc: grpc.aio.AioRpcError) -> CommandError:
-    return CommandError(f"{target}: {exc.code().name}: {exc.details()}")
+def _error(connection: Connection, exc: grpc.aio.AioRpcError) -> CommandError:
+    return CommandError(f"{connection.target}: {exc.code().name}: {exc.details()}")
 
 
 class Progress:
@@ -61,16 +91,16 @@ class Progress:
             sys.stderr.write(f"{self._verb} {self._done:,} of {self._total or '?':,} bytes{share}\n")
 
 
-async def snapshot(target: str, path: pathlib.Path) -> int:
+async def snapshot(connection: Connection, path: pathlib.Path) -> int:
     """Stream a snapshot of the server's cache into ``path`` (complete or not at all); return its bytes."""
     partial = path.with_name(f".{path.name}.partial")
     written = 0
     try:
-        async with _channel(target) as channel:
+        async with connection.channel() as channel:
             stub = cache_service_pb2_grpc.CacheServiceStub(channel)  # type: ignore[no-untyped-call]
             with partial.open("wb") as file:
                 progress: Progress | None = None
-                async for response in stub.Snapshot(pb.SnapshotRequest()):
+                async for response in stub.Snapshot(pb.SnapshotRequest(), metadata=connection.metadata()):
                     if progress is None:
                         progress = Progress("received", response.total_bytes)
                     file.write(response.chunk)
@@ -78,13 +108,13 @@ async def snapshot(target: str, path: pathlib.Path) -> int:
                     progress.advance(len(response.chunk))
         os.replace(partial, path)
     except grpc.aio.AioRpcError as exc:
-        raise _error(target, exc) from None
+        raise _error(connection, exc) from None
     finally:
         partial.unlink(missing_ok=True)
     return written
 
 
-async def restore(target: str, path: pathlib.Path) -> pb.RestoreResponse:
+async def restore(connection: Connection, path: pathlib.Path) -> pb.RestoreResponse:
     """Stream ``path`` to the server, which replaces its cache with it if it is a valid snapshot."""
     if not path.is_file():
         raise CommandError(f"{path}: no such file")
@@ -97,21 +127,21 @@ async def restore(target: str, path: pathlib.Path) -> pb.RestoreResponse:
                 yield pb.RestoreRequest(chunk=chunk)
 
     try:
-        async with _channel(target) as channel:
+        async with connection.channel() as channel:
             stub = cache_service_pb2_grpc.CacheServiceStub(channel)  # type: ignore[no-untyped-call]
-            return typing.cast(pb.RestoreResponse, await stub.Restore(chunks()))
+            return typing.cast(pb.RestoreResponse, await stub.Restore(chunks(), metadata=connection.metadata()))
     except grpc.aio.AioRpcError as exc:
-        raise _error(target, exc) from None
+        raise _error(connection, exc) from None
 
 
-async def stats(target: str, timeout: float) -> dict[str, typing.Any]:
+async def stats(connection: Connection, timeout: float) -> dict[str, typing.Any]:
     """Return the server's GetStats report as JSON-ready data."""
     try:
-        async with _channel(target) as channel:
+        async with connection.channel() as channel:
             stub = cache_service_pb2_grpc.CacheServiceStub(channel)  # type: ignore[no-untyped-call]
-            response = await stub.GetStats(pb.GetStatsRequest(), timeout=timeout)
+            response = await stub.GetStats(pb.GetStatsRequest(), timeout=timeout, metadata=connection.metadata())
     except grpc.aio.AioRpcError as exc:
-        raise _error(target, exc) from None
+        raise _error(connection, exc) from None
     return json_format.MessageToDict(
         response,
         always_print_fields_with_no_presence=True,
@@ -120,14 +150,14 @@ async def stats(target: str, timeout: float) -> dict[str, typing.Any]:
     )
 
 
-async def health(target: str, timeout: float) -> str:
-    """Return the serving status the server's grpc.health.v1 service reports."""
+async def health(connection: Connection, timeout: float) -> str:
+    """Return the serving status the server's grpc.health.v1 service reports (it needs no token)."""
     try:
-        async with grpc.aio.insecure_channel(target) as channel:
+        async with connection.channel() as channel:
             stub = health_pb2_grpc.HealthStub(channel)
             response = await stub.Check(health_pb2.HealthCheckRequest(), timeout=timeout)
     except grpc.aio.AioRpcError as exc:
-        raise _error(target, exc) from None
+        raise _error(connection, exc) from None
     return str(health_pb2.HealthCheckResponse.ServingStatus.Name(response.status))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import ipaddress
 import logging
 import pathlib
 import signal
@@ -11,8 +12,19 @@ import signal
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
-from hikari_kura.server import engine, metrics, postgres_engine, service, sessions, sqlite_engine, writer
+from hikari_kura.server import (
+    auth,
+    engine,
+    limits,
+    metrics,
+    postgres_engine,
+    service,
+    sessions,
+    sqlite_engine,
+    writer,
+)
 from hikari_kura.server import reflection as reflection_service
+from hikari_kura.server import tls as tls_
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -34,6 +46,33 @@ class Config:
     """``host:port`` to serve Prometheus metrics on; None serves none."""
     session_ttl_seconds: float = 30.0
     """PostgreSQL: how long a session stays live without its server's heartbeat (a crashed replica's expire)."""
+    tokens: tuple[tuple[auth.Role, str], ...] = dataclasses.field(default=(), repr=False)
+    """Bearer tokens and their roles; none leaves every RPC open (the local default)."""
+    tls: tls_.ServerTLS | None = None
+    """Certificate, key and optional client CA; None serves plaintext."""
+    max_concurrent_streams: int = 100
+    """Most calls in flight on one connection; further calls wait for one to end."""
+    max_sessions_per_peer: int = 64
+    """Most write sessions one client host holds open at once."""
+    keepalive_time_seconds: float = 30.0
+    """Idle time after which the server pings a connection to see that its peer is alive."""
+    keepalive_timeout_seconds: float = 10.0
+    """How long a ping may go unanswered before the connection, and its calls, end."""
+    min_ping_interval_seconds: float = 10.0
+    """The most often a client may ping; a client pinging more often is disconnected."""
+
+    def grpc_options(self) -> list[tuple[str, int]]:
+        """Return the gRPC server options that carry the message, stream and keepalive limits."""
+        return [
+            ("grpc.max_receive_message_length", self.max_message_bytes),
+            ("grpc.max_send_message_length", self.max_message_bytes),
+            ("grpc.max_concurrent_streams", self.max_concurrent_streams),
+            ("grpc.keepalive_time_ms", round(self.keepalive_time_seconds * 1000)),
+            ("grpc.keepalive_timeout_ms", round(self.keepalive_timeout_seconds * 1000)),
+            ("grpc.keepalive_permit_without_calls", 1),
+            ("grpc.http2.min_ping_interval_without_data_ms", round(self.min_ping_interval_seconds * 1000)),
+            ("grpc.so_reuseport", 0),
+        ]
 
 
 def is_postgres_url(database: pathlib.Path | str) -> bool:
@@ -50,6 +89,37 @@ async def open_engine(config: Config) -> engine.Engine:
     return await sqlite_engine.SqliteEngine.open(
         pathlib.Path(config.database), readers=config.readers, synchronous=config.synchronous
     )
+
+
+def is_loopback(address: str) -> bool:
+    """Return whether ``host:port`` listens on loopback only (a Unix socket counts as local)."""
+    if address.startswith("unix:"):
+        return True
+    host = address.rpartition(":")[0].strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def warn_if_exposed(config: Config) -> None:
+    """Log what an operator should know when the server listens beyond loopback without protection."""
+    if is_loopback(config.address):
+        return
+    if not config.tokens:
+        _LOGGER.warning(
+            "listening on %s without authentication: anyone who reaches it can read and change the cache "
+            "(set KURA_TOKENS_FILE, see the README's Security section)",
+            config.address,
+        )
+    if config.tls is None:
+        _LOGGER.warning(
+            "listening on %s without TLS: data%s travel in plaintext (set --tls-cert and --tls-key)",
+            config.address,
+            " and tokens" if config.tokens else "",
+        )
 
 
 class Server:
@@ -92,20 +162,22 @@ class Server:
             open_sessions,
             max_bulk_items=config.max_bulk_items,
             max_message_bytes=config.max_message_bytes,
+            session_limit=limits.SessionLimit(config.max_sessions_per_peer),
+            on_refused=self.metrics.refused,
         )
         self._cache = cache
-        server = grpc.aio.server(
-            options=[
-                ("grpc.max_receive_message_length", config.max_message_bytes),
-                ("grpc.max_send_message_length", config.max_message_bytes),
-                ("grpc.so_reuseport", 0),
-            ]
-        )
+        interceptors = []
+        if config.tokens:
+            interceptors.append(auth.TokenInterceptor(config.tokens, on_refused=self.metrics.refused))
+        server = grpc.aio.server(interceptors=interceptors, options=config.grpc_options())
         server.add_generic_rpc_handlers((service.handler(cache, self.metrics),))
         health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
         if config.reflection:
             reflection_service.enable(server)
-        self.port = server.add_insecure_port(config.address)
+        if config.tls is None:
+            self.port = server.add_insecure_port(config.address)
+        else:
+            self.port = server.add_secure_port(config.address, config.tls.credentials())
         if self.port == 0:
             raise OSError(f"cannot listen on {config.address}")
         await server.start()
@@ -113,7 +185,16 @@ class Server:
         if config.metrics_address:
             self.metrics_port = self.metrics.serve(config.metrics_address)
         await self._set_health(health_pb2.HealthCheckResponse.SERVING)
-        _LOGGER.info("serving address=%s port=%d engine=%s", config.address, self.port, db.name)
+        _LOGGER.info(
+            "serving address=%s port=%d engine=%s tls=%s mtls=%s tokens=%d",
+            config.address,
+            self.port,
+            db.name,
+            config.tls is not None,
+            config.tls is not None and config.tls.client_ca is not None,
+            len(config.tokens),
+        )
+        warn_if_exposed(config)
 
     async def _set_health(self, status: int) -> None:
         for name in ("", service.SERVICE_NAME):

@@ -16,7 +16,7 @@ import sqlite3
 import sys
 import typing
 
-from hikari_kura.server import admin, app, logs, sqlite_engine
+from hikari_kura.server import admin, app, auth, logs, sqlite_engine, tls
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -37,6 +37,16 @@ def _positive_float(text: str) -> float:
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
     return value
+
+
+def _optional_file(text: str) -> pathlib.Path | None:
+    """Return the path of an existing file, or None for an empty value (the variable's default)."""
+    if not text:
+        return None
+    path = pathlib.Path(text)
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"no such file: {text}")
+    return path
 
 
 def _bool(text: str) -> bool:
@@ -118,6 +128,69 @@ def _parser() -> argparse.ArgumentParser:
         help="host:port to serve Prometheus metrics on at /metrics, e.g. 127.0.0.1:9464; empty serves none "
         "(env KURA_METRICS_ADDRESS, default none)",
     )
+    security = serve.add_argument_group(
+        "security", "tokens, TLS and limits; see the README's Security section (tokens are never taken as flags)"
+    )
+    security.add_argument(
+        "--tokens-file",
+        type=_optional_file,
+        default=_env("TOKENS_FILE", ""),
+        help="file of bearer tokens, one 'read TOKEN' or 'write TOKEN' per line; KURA_TOKENS takes the same "
+        "entries separated by commas. With none, every RPC is open (env KURA_TOKENS_FILE, default none)",
+    )
+    security.add_argument(
+        "--tls-cert",
+        type=_optional_file,
+        default=_env("TLS_CERT", ""),
+        help="PEM certificate chain of the server; with --tls-key serves TLS (env KURA_TLS_CERT, default none)",
+    )
+    security.add_argument(
+        "--tls-key",
+        type=_optional_file,
+        default=_env("TLS_KEY", ""),
+        help="PEM private key of the server's certificate (env KURA_TLS_KEY, default none)",
+    )
+    security.add_argument(
+        "--tls-client-ca",
+        type=_optional_file,
+        default=_env("TLS_CLIENT_CA", ""),
+        help="PEM CA certificates; when given every client must present a certificate they signed (mTLS) "
+        "(env KURA_TLS_CLIENT_CA, default none)",
+    )
+    security.add_argument(
+        "--max-concurrent-streams",
+        type=_positive_int,
+        default=_env("MAX_CONCURRENT_STREAMS", str(defaults.max_concurrent_streams)),
+        help="most calls in flight on one connection; more wait for one to end "
+        "(env KURA_MAX_CONCURRENT_STREAMS, default %(default)s)",
+    )
+    security.add_argument(
+        "--max-sessions-per-peer",
+        type=_positive_int,
+        default=_env("MAX_SESSIONS_PER_PEER", str(defaults.max_sessions_per_peer)),
+        help="most write sessions one client host holds open; more are refused with RESOURCE_EXHAUSTED "
+        "(env KURA_MAX_SESSIONS_PER_PEER, default %(default)s)",
+    )
+    security.add_argument(
+        "--keepalive-time",
+        type=_positive_float,
+        default=_env("KEEPALIVE_TIME", str(defaults.keepalive_time_seconds)),
+        help="seconds a connection may idle before the server pings it (env KURA_KEEPALIVE_TIME, default %(default)s)",
+    )
+    security.add_argument(
+        "--keepalive-timeout",
+        type=_positive_float,
+        default=_env("KEEPALIVE_TIMEOUT", str(defaults.keepalive_timeout_seconds)),
+        help="seconds a ping may go unanswered before the connection and its sessions end "
+        "(env KURA_KEEPALIVE_TIMEOUT, default %(default)s)",
+    )
+    security.add_argument(
+        "--min-ping-interval",
+        type=_positive_float,
+        default=_env("MIN_PING_INTERVAL", str(defaults.min_ping_interval_seconds)),
+        help="fewest seconds between a client's pings; a client pinging more often is disconnected "
+        "(env KURA_MIN_PING_INTERVAL, default %(default)s)",
+    )
     serve.add_argument(
         "--session-ttl",
         type=_positive_float,
@@ -145,6 +218,41 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument(
             "--target", default=_env("TARGET", "127.0.0.1:50051"), help="server address (env KURA_TARGET)"
         )
+        command.add_argument(
+            "--token",
+            default=_env("TOKEN", ""),
+            help="bearer token to send; visible to other users in the process list, so prefer KURA_TOKEN "
+            "or --token-file (env KURA_TOKEN)",
+        )
+        command.add_argument(
+            "--token-file", type=_optional_file, default=_env("TOKEN_FILE", ""), help="file holding the token"
+        )
+        command.add_argument(
+            "--tls", type=_bool, default=_env("TLS", "false"), help="use TLS (implied by --tls-ca) (env KURA_TLS)"
+        )
+        command.add_argument(
+            "--tls-ca",
+            type=_optional_file,
+            default=_env("TLS_CA", ""),
+            help="PEM CA certificates that verify the server; without it the system's (env KURA_TLS_CA)",
+        )
+        command.add_argument(
+            "--tls-client-cert",
+            type=_optional_file,
+            default=_env("TLS_CLIENT_CERT", ""),
+            help="PEM client certificate for a server that requires one (env KURA_TLS_CLIENT_CERT)",
+        )
+        command.add_argument(
+            "--tls-client-key",
+            type=_optional_file,
+            default=_env("TLS_CLIENT_KEY", ""),
+            help="PEM private key of the client certificate (env KURA_TLS_CLIENT_KEY)",
+        )
+        command.add_argument(
+            "--tls-server-name",
+            default=_env("TLS_SERVER_NAME", ""),
+            help="name the server's certificate holds, when it is not the target's host (env KURA_TLS_SERVER_NAME)",
+        )
         return command
 
     check = client_command("health", "exit 0 if a server reports SERVING")
@@ -158,20 +266,52 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _client_command(args: argparse.Namespace) -> int:
+def _connection(parser: argparse.ArgumentParser, args: argparse.Namespace) -> admin.Connection:
+    """Return how a client command reaches its server, from its flags."""
+    if (args.tls_client_cert is None) != (args.tls_client_key is None):
+        parser.error("--tls-client-cert and --tls-client-key go together")
+    token = args.token
+    if args.token_file is not None:
+        token = args.token_file.read_text(encoding="utf-8").strip()
+    return admin.Connection(
+        args.target,
+        token=token or None,
+        tls=args.tls or args.tls_ca is not None or args.tls_client_cert is not None,
+        ca=args.tls_ca,
+        client_cert=args.tls_client_cert,
+        client_key=args.tls_client_key,
+        server_name=args.tls_server_name or None,
+    )
+
+
+def _server_security(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict[str, typing.Any]:
+    """Return the tokens and TLS settings of ``serve``; a bad combination or token list exits with status 2."""
+    if (args.tls_cert is None) != (args.tls_key is None):
+        parser.error("--tls-cert and --tls-key go together")
+    if args.tls_client_ca is not None and args.tls_cert is None:
+        parser.error("--tls-client-ca needs --tls-cert and --tls-key: client certificates are checked over TLS")
+    try:
+        tokens = auth.load_tokens(args.tokens_file, _env("TOKENS", ""))
+    except auth.TokenError as exc:
+        parser.error(str(exc))
+    server_tls = None if args.tls_cert is None else tls.ServerTLS(args.tls_cert, args.tls_key, args.tls_client_ca)
+    return {"tokens": tuple(tokens), "tls": server_tls}
+
+
+def _client_command(args: argparse.Namespace, connection: admin.Connection) -> int:
     """Run one of the commands that talk to a running server; print what it says."""
     try:
         if args.command == "health":
-            status = admin.run(admin.health(args.target, args.timeout))
+            status = admin.run(admin.health(connection, args.timeout))
             sys.stdout.write(f"{args.target}: {status}\n")
             return 0 if status == "SERVING" else 1
         if args.command == "stats":
-            sys.stdout.write(json.dumps(admin.run(admin.stats(args.target, args.timeout)), indent=2) + "\n")
+            sys.stdout.write(json.dumps(admin.run(admin.stats(connection, args.timeout)), indent=2) + "\n")
         elif args.command == "snapshot":
-            size = admin.run(admin.snapshot(args.target, args.file))
+            size = admin.run(admin.snapshot(connection, args.file))
             sys.stdout.write(f"snapshot of {args.target} written to {args.file} ({size:,} bytes)\n")
         elif args.command == "restore":
-            restored = admin.run(admin.restore(args.target, args.file))
+            restored = admin.run(admin.restore(connection, args.file))
             sys.stdout.write(
                 f"restored {args.file} into {args.target}: {restored.guilds} guilds, {restored.channels} channels, "
                 f"{restored.members} members, {restored.roles} roles\n"
@@ -189,7 +329,8 @@ def main(argv: typing.Sequence[str] | None = None) -> int:
     # so a bad environment value exits with status 2 just like a bad flag.
     args = parser.parse_args(argv)
     if args.command != "serve":
-        return _client_command(args)
+        return _client_command(args, _connection(parser, args))
+    security = _server_security(parser, args)
     logs.configure(args.log_level, args.log_format)
     config = app.Config(
         address=args.address,
@@ -202,6 +343,12 @@ def main(argv: typing.Sequence[str] | None = None) -> int:
         shutdown_grace_seconds=args.shutdown_grace,
         metrics_address=args.metrics_address or None,
         session_ttl_seconds=args.session_ttl,
+        max_concurrent_streams=args.max_concurrent_streams,
+        max_sessions_per_peer=args.max_sessions_per_peer,
+        keepalive_time_seconds=args.keepalive_time,
+        keepalive_timeout_seconds=args.keepalive_timeout,
+        min_ping_interval_seconds=args.min_ping_interval,
+        **security,
     )
     try:
         asyncio.run(app.Server(config).serve())

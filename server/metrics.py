@@ -86,6 +86,13 @@ class Metrics:
             buckets=_BATCH_BUCKETS,
             registry=self.registry,
         )
+        self._refused = prometheus_client.Counter(
+            "kura_refused_calls",
+            "Calls refused before they ran (no or a bad token, too low a role, too many sessions), "
+            "by method and status code",
+            ["method", "code"],
+            registry=self.registry,
+        )
         self.write_queue_depth = prometheus_client.Gauge(
             "kura_write_queue_depth", "Writes waiting for the writer", registry=self.registry
         )
@@ -103,6 +110,10 @@ class Metrics:
     def observe_commit(self, operations: int) -> None:
         """Record one committed transaction of ``operations`` writes."""
         self._commit_operations.observe(operations)
+
+    def refused(self, method: str, code: grpc.StatusCode) -> None:
+        """Count one call to ``method`` (``/package.Service/Method``) refused with ``code``."""
+        self._refused.labels(method.rsplit("/", 1)[-1], code.name).inc()
 
     def _observe(self, method: str, code: str, started: float) -> None:
         self._rpcs.labels(method, code).inc()

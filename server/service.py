@@ -21,6 +21,7 @@ from hikari_kura.server import (
     decoding,
     engine,
     errors,
+    limits,
     metrics,
     reads,
     rows,
@@ -65,8 +66,12 @@ class CacheService:
         *,
         max_bulk_items: int = 2_000_000,
         max_message_bytes: int = 64 * 1024 * 1024,
+        session_limit: limits.SessionLimit | None = None,
+        on_refused: collections.abc.Callable[[str, grpc.StatusCode], None] | None = None,
     ) -> None:
         self._started = time.monotonic()
+        self._session_limit = session_limit or limits.SessionLimit(64)
+        self._on_refused = on_refused
         self._open_streams: set[write_session.WriteSession] = set()
         self._closing = False
         self._engine = db
@@ -215,8 +220,27 @@ class CacheService:
         self, request_iterator: collections.abc.AsyncIterator[pb.WriteRequest], context: grpc.aio.ServicerContext
     ) -> None:
         """Run one write session: apply its writes in order and report commits and failures."""
+        peer = context.peer()
         try:
-            session_id = await self._sessions.open(context.peer(), resume=_resumed_session(context))
+            self._session_limit.acquire(peer)
+        except errors.RequestError as exc:
+            _LOGGER.warning("write session refused peer=%s reason=%s", peer, exc.message)
+            if self._on_refused is not None:
+                self._on_refused(f"/{SERVICE_NAME}/Write", exc.code)
+            await context.abort(exc.code, exc.message)
+        try:
+            await self._run_session(peer, request_iterator, context)
+        finally:
+            self._session_limit.release(peer)
+
+    async def _run_session(
+        self,
+        peer: str,
+        request_iterator: collections.abc.AsyncIterator[pb.WriteRequest],
+        context: grpc.aio.ServicerContext,
+    ) -> None:
+        try:
+            session_id = await self._sessions.open(peer, resume=_resumed_session(context))
         except errors.RequestError as exc:
             await context.abort(exc.code, exc.message)
         outbox: write_session.Outbox = asyncio.Queue()

@@ -1,0 +1,174 @@
+"""Bearer-token authentication: who may call which RPC.
+
+Each token has a role: ``read`` may run queries and read stats, ``write`` may do
+everything. A call presents its token as ``authorization: Bearer <token>`` metadata.
+Tokens are compared in constant time against every configured token, and never logged.
+The health service stays open for probes, and so does reflection (when turned on): it
+describes only the public contract, and grpcurl needs it to call health without ``.proto`` files.
+"""
+
+from __future__ import annotations
+
+import collections.abc
+import enum
+import hashlib
+import hmac
+import logging
+import pathlib
+import re
+import typing
+
+import grpc
+
+_LOGGER = logging.getLogger(__name__)
+
+_SCHEME: typing.Final = "bearer "
+_CACHE_SERVICE: typing.Final = "/hikari_kura.v1.CacheService/"
+OPEN_SERVICES: typing.Final = (
+    "/grpc.health.v1.Health/",
+    "/grpc.reflection.v1alpha.ServerReflection/",
+    "/grpc.reflection.v1.ServerReflection/",
+)
+"""Services anyone may call: probes, and the schema (no data) for tools like grpcurl."""
+READ_METHODS: typing.Final = frozenset(
+    f"{_CACHE_SERVICE}{name}" for name in ("IterGuilds", "IterChannels", "IterMembers", "IterRoles", "GetStats")
+)
+"""What a ``read`` token may call. Snapshot is not here: it copies the whole database
+(server bookkeeping included) on the server's disk, an operator's job."""
+
+RefusalCallback: typing.TypeAlias = collections.abc.Callable[[str, grpc.StatusCode], None]
+
+
+class Role(enum.IntEnum):
+    """What a token may do; a higher role may do everything a lower one may."""
+
+    READ = 1
+    WRITE = 2
+
+
+class TokenError(ValueError):
+    """A token list that cannot be used; the message says where and why (never the token)."""
+
+
+def parse_tokens(text: str, source: str) -> list[tuple[Role, str]]:
+    """Parse ``role token`` entries, one per line or separated by commas; a line starting ``#`` is a comment.
+
+    ``source`` names where the text came from, for error messages.
+    """
+    tokens: list[tuple[Role, str]] = []
+    for number, item in enumerate(re.split(r"[\n,]", text), 1):
+        entry = item.strip()
+        if not entry or entry.startswith("#"):
+            continue
+        parts = entry.split()
+        if len(parts) != 2:
+            raise TokenError(f"{source}: entry {number}: expected 'read TOKEN' or 'write TOKEN'")
+        role_name, token = parts
+        try:
+            role = Role[role_name.upper()]
+        except KeyError:
+            raise TokenError(f"{source}: entry {number}: unknown role {role_name!r} (read or write)") from None
+        if len(token) < 16:
+            raise TokenError(f"{source}: entry {number}: a token must be at least 16 characters")
+        tokens.append((role, token))
+    return tokens
+
+
+def load_tokens(path: pathlib.Path | None, inline: str) -> list[tuple[Role, str]]:
+    """Return the tokens of the file at ``path`` (if any) and of ``inline`` (``KURA_TOKENS``)."""
+    tokens = parse_tokens(inline, "KURA_TOKENS") if inline.strip() else []
+    if path is not None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise TokenError(f"{path}: cannot read the tokens file: {exc.strerror}") from None
+        found = parse_tokens(text, str(path))
+        if not found:
+            raise TokenError(f"{path}: holds no tokens")
+        tokens.extend(found)
+    return tokens
+
+
+def required_role(method: str) -> Role | None:
+    """Return the role ``method`` (``/package.Service/Method``) needs; None when it is open to all."""
+    if method.startswith(OPEN_SERVICES):
+        return None
+    if method in READ_METHODS:
+        return Role.READ
+    return Role.WRITE
+
+
+def _digest(token: str | bytes) -> bytes:
+    return hashlib.sha256(token.encode() if isinstance(token, str) else token).digest()
+
+
+class TokenInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
+    """Refuse calls without a valid token (UNAUTHENTICATED) or with too low a role (PERMISSION_DENIED)."""
+
+    def __init__(self, tokens: collections.abc.Iterable[tuple[Role, str]], *, on_refused: RefusalCallback) -> None:
+        # Digests, so every comparison takes the same time whatever the lengths.
+        self._tokens = [(role, _digest(token)) for role, token in tokens]
+        if not self._tokens:
+            raise ValueError("a token interceptor needs at least one token")
+        self._on_refused = on_refused
+
+    def role_of(self, metadata: collections.abc.Iterable[tuple[str, str | bytes]] | None) -> Role | None:
+        """Return the role of the bearer token in ``metadata``; None when it has no valid one."""
+        presented: str | bytes | None = None
+        for key, value in metadata or ():
+            if key == "authorization":
+                presented = value
+                break
+        if presented is None:
+            return None
+        text = presented.decode("latin-1") if isinstance(presented, bytes) else presented
+        if text[: len(_SCHEME)].lower() != _SCHEME:
+            return None
+        digest = _digest(text[len(_SCHEME) :].strip())
+        found: Role | None = None
+        for role, known in self._tokens:  # no early exit: every token is compared
+            if hmac.compare_digest(digest, known) and (found is None or role > found):
+                found = role
+        return found
+
+    async def intercept_service(
+        self,
+        continuation: collections.abc.Callable[[grpc.HandlerCallDetails], collections.abc.Awaitable[typing.Any]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> typing.Any:
+        """Pass the call on when its token allows the method; otherwise answer it with a refusal."""
+        method: str = handler_call_details.method
+        needed = required_role(method)
+        if needed is None:
+            return await continuation(handler_call_details)
+        role = self.role_of(handler_call_details.invocation_metadata)
+        if role is not None and role >= needed:
+            return await continuation(handler_call_details)
+        if role is None:
+            code = grpc.StatusCode.UNAUTHENTICATED
+            message = "a valid token is required: send metadata 'authorization: Bearer <token>'"
+        else:
+            code = grpc.StatusCode.PERMISSION_DENIED
+            message = f"a {role.name.lower()} token may not call {method.rsplit('/', 1)[-1]}: it needs a write token"
+        self._on_refused(method, code)
+        return _refusal(await continuation(handler_call_details), method, code, message)
+
+
+def _refusal(handler: typing.Any, method: str, code: grpc.StatusCode, message: str) -> grpc.RpcMethodHandler:
+    """Return a handler of the refused method's kind that only aborts with ``code``.
+
+    The kind must match: a client that opens a stream and waits for the server's
+    first message would otherwise wait for ever.
+    """
+
+    async def refuse(_: object, context: grpc.aio.ServicerContext) -> None:
+        _LOGGER.info("call refused method=%s peer=%s code=%s", method, context.peer(), code.name)
+        await context.abort(code, message)
+
+    if handler is None or not (handler.request_streaming or handler.response_streaming):
+        return grpc.unary_unary_rpc_method_handler(refuse)
+    if handler.request_streaming and handler.response_streaming:
+        return grpc.stream_stream_rpc_method_handler(refuse)
+    if handler.request_streaming:
+        return grpc.stream_unary_rpc_method_handler(refuse)
+    return grpc.unary_stream_rpc_method_handler(refuse)

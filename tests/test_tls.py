@@ -1,0 +1,231 @@
+"""TLS and mutual TLS with certificates made at test time: GrpcBackend, ``kura`` and grpcurl against a real server."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import pathlib
+import re
+import shlex
+import subprocess
+import sys
+
+import certs
+import hikari
+import payloads
+import pytest
+from conftest import StartServer
+from grpcurl_tool import REPO_ROOT, grpcurl
+
+from hikari_kura.client import GrpcBackend, RoleQuery, TLSConfig, UnavailableError
+from hikari_kura.server import app as server_app
+from hikari_kura.server import auth, tls
+
+KURA = [sys.executable, "-m", "hikari_kura.server"]
+WRITE_TOKEN = "write-token-0123456789abcdef"
+READ_TOKEN = "read-token-0123456789abcdef"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PKI:
+    """Two unrelated CAs; the server's certificate and one client's come from ``ca``."""
+
+    ca: certs.Authority
+    other_ca: certs.Authority
+    server: certs.Issued
+    client: certs.Issued
+    stranger: certs.Issued
+    """A client certificate signed by ``other_ca``."""
+
+
+@pytest.fixture
+def pki(tmp_path: pathlib.Path) -> PKI:
+    """Make the certificates of one test."""
+    directory = tmp_path / "pki"
+    directory.mkdir()
+    ca = certs.authority(directory, "ca")
+    other_ca = certs.authority(directory, "other-ca")
+    return PKI(
+        ca,
+        other_ca,
+        ca.issue("server", server=True),
+        ca.issue("client", server=False),
+        other_ca.issue("stranger", server=False),
+    )
+
+
+async def _round_trip(target: str, app: hikari.GatewayBot, *, tls: TLSConfig) -> list[int]:
+    backend = GrpcBackend(target, app=app, tls=tls)
+    await backend.connect()
+    try:
+        await (await backend.role_create(payloads.role(app, payloads.role_payload(81)), confirm=True))
+        return [int(role.id) async for role in backend.iter_roles(RoleQuery(id=81))]
+    finally:
+        await backend.disconnect()
+
+
+# -- server TLS --------------------------------------------------------------------------------
+
+
+async def test_backend_trusting_the_ca_talks_tls(start_server: StartServer, pki: PKI, app: hikari.GatewayBot) -> None:
+    server = await start_server(tls=tls.ServerTLS(pki.server.cert, pki.server.key))
+
+    assert await _round_trip(f"127.0.0.1:{server.port}", app, tls=TLSConfig(ca=pki.ca.cert)) == [81]
+    # The name in the certificate also matches "localhost", and PEM may be given as bytes.
+    assert await _round_trip(f"localhost:{server.port}", app, tls=TLSConfig(ca=pki.ca.cert.read_bytes())) == [81]
+
+
+@pytest.mark.parametrize("trusting", ["other_ca", None], ids=["another CA", "plaintext"])
+async def test_backend_not_trusting_the_servers_ca_is_refused(
+    start_server: StartServer, pki: PKI, app: hikari.GatewayBot, trusting: str | None
+) -> None:
+    server = await start_server(tls=tls.ServerTLS(pki.server.cert, pki.server.key))
+    options = None if trusting is None else TLSConfig(ca=pki.other_ca.cert)
+    backend = GrpcBackend(f"127.0.0.1:{server.port}", app=app, tls=options)
+
+    with pytest.raises(UnavailableError):
+        await backend.connect()
+
+
+async def test_a_certificate_for_another_name_is_refused_unless_that_name_is_expected(
+    start_server: StartServer, pki: PKI, app: hikari.GatewayBot
+) -> None:
+    server = await start_server(tls=tls.ServerTLS(pki.server.cert, pki.server.key))
+    # The expected name replaces the target's host, as when a load balancer's address is dialled.
+    assert await _round_trip(
+        f"127.0.0.1:{server.port}", app, tls=TLSConfig(ca=pki.ca.cert, server_name="localhost")
+    ) == [81]
+    with pytest.raises(UnavailableError):
+        await _round_trip(f"127.0.0.1:{server.port}", app, tls=TLSConfig(ca=pki.ca.cert, server_name="kura.example"))
+
+
+def test_tls_config_wants_cert_and_key_together(pki: PKI) -> None:
+    with pytest.raises(ValueError, match="cert and key go together"):
+        TLSConfig(ca=pki.ca.cert, cert=pki.client.cert)
+
+
+# -- mutual TLS --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def mtls_server(start_server: StartServer, pki: PKI) -> server_app.Server:
+    """Return a server that requires client certificates signed by the test CA."""
+    return await start_server(tls=tls.ServerTLS(pki.server.cert, pki.server.key, client_ca=pki.ca.cert))
+
+
+async def test_mtls_client_with_a_certificate_of_the_client_ca_is_served(
+    mtls_server: server_app.Server, pki: PKI, app: hikari.GatewayBot
+) -> None:
+    options = TLSConfig(ca=pki.ca.cert, cert=pki.client.cert, key=pki.client.key)
+
+    assert await _round_trip(f"127.0.0.1:{mtls_server.port}", app, tls=options) == [81]
+
+
+@pytest.mark.parametrize("presenting", [None, "stranger"], ids=["no certificate", "a certificate of another CA"])
+async def test_mtls_client_without_a_certificate_of_the_client_ca_is_refused(
+    mtls_server: server_app.Server, pki: PKI, app: hikari.GatewayBot, presenting: str | None
+) -> None:
+    own = {} if presenting is None else {"cert": pki.stranger.cert, "key": pki.stranger.key}
+    backend = GrpcBackend(f"127.0.0.1:{mtls_server.port}", app=app, tls=TLSConfig(ca=pki.ca.cert, **own))
+
+    with pytest.raises(UnavailableError):
+        await backend.connect()
+
+
+# -- kura commands -----------------------------------------------------------------------------
+
+
+def _kura(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {key: value for key, value in os.environ.items() if not key.startswith("KURA_")}
+    return subprocess.run([*KURA, *args], env={**clean, **env}, capture_output=True, text=True, timeout=60)
+
+
+async def test_kura_commands_verify_the_server_and_present_a_client_certificate(
+    start_server: StartServer, pki: PKI
+) -> None:
+    server = await start_server(
+        tls=tls.ServerTLS(pki.server.cert, pki.server.key, client_ca=pki.ca.cert),
+        tokens=((auth.Role.READ, READ_TOKEN),),
+    )
+    target = f"127.0.0.1:{server.port}"
+    client = ["--tls-client-cert", str(pki.client.cert), "--tls-client-key", str(pki.client.key)]
+
+    def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        return _kura(*args, "--target", target, **env)
+
+    health = await asyncio.to_thread(run, "health", "--tls-ca", str(pki.ca.cert), *client)
+    stats = await asyncio.to_thread(run, "stats", *client, KURA_TLS_CA=str(pki.ca.cert), KURA_TOKEN=READ_TOKEN)
+    no_certificate = await asyncio.to_thread(run, "health", "--tls-ca", str(pki.ca.cert), "--timeout", "5")
+    wrong_ca = await asyncio.to_thread(run, "health", "--tls-ca", str(pki.other_ca.cert), *client, "--timeout", "5")
+    plaintext = await asyncio.to_thread(run, "health", "--timeout", "5")
+
+    assert health.returncode == 0, health.stderr
+    assert health.stdout == f"{target}: SERVING\n"
+    assert stats.returncode == 0, stats.stderr
+    assert '"open_sessions": 0' in stats.stdout
+    for refused in (no_certificate, wrong_ca, plaintext):
+        assert refused.returncode == 1
+        assert "UNAVAILABLE" in refused.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--tls-cert", "{cert}"], "--tls-cert and --tls-key go together"),
+        (["--tls-client-ca", "{ca}"], "--tls-client-ca needs --tls-cert and --tls-key"),
+        (["--tls-cert", "/nonexistent.pem", "--tls-key", "{key}"], "--tls-cert: no such file: /nonexistent.pem"),
+    ],
+)
+def test_serve_with_incomplete_tls_settings_exits_with_status_2(
+    tmp_path: pathlib.Path, pki: PKI, args: list[str], message: str
+) -> None:
+    filled = [arg.format(cert=pki.server.cert, key=pki.server.key, ca=pki.ca.cert) for arg in args]
+
+    result = _kura("serve", "--database", str(tmp_path / "never.sqlite3"), *filled)
+
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert not (tmp_path / "never.sqlite3").exists()
+
+
+# -- grpcurl, as docs/grpcurl.md shows it -------------------------------------------------------
+
+_SECURE_SECTION = re.compile(r"^## Tokens and TLS\n(.*?)(?=^## )", re.MULTILINE | re.DOTALL)
+_SH_BLOCK = re.compile(r"^```sh\n(.*?)^```", re.MULTILINE | re.DOTALL)
+
+
+def _guide_secure_commands() -> list[list[str]]:
+    section = _SECURE_SECTION.search((REPO_ROOT / "docs" / "grpcurl.md").read_text(encoding="utf-8"))
+    assert section is not None, "docs/grpcurl.md has no 'Tokens and TLS' section"
+    commands = [shlex.split(block) for block in _SH_BLOCK.findall(section[1])]
+    return [words for words in commands if words and words[0] == "grpcurl"]
+
+
+async def test_the_guides_grpcurl_commands_with_tls_and_a_token_work(
+    start_server: StartServer, pki: PKI, grpcurl_binary: pathlib.Path
+) -> None:
+    server = await start_server(
+        tls=tls.ServerTLS(pki.server.cert, pki.server.key),
+        tokens=((auth.Role.READ, READ_TOKEN), (auth.Role.WRITE, WRITE_TOKEN)),
+    )
+    commands = _guide_secure_commands()
+    assert len(commands) >= 3
+    values = {
+        "$KURA_READ_TOKEN": READ_TOKEN,
+        "$KURA_WRITE_TOKEN": WRITE_TOKEN,
+        "127.0.0.1:50051": f"127.0.0.1:{server.port}",
+        "ca.pem": str(pki.ca.cert),
+    }
+    runs = []
+    for words in commands:
+        args = []
+        for word in words[1:]:
+            for name, value in values.items():
+                word = word.replace(name, value)
+            args.append(word)
+        runs.append(await grpcurl(grpcurl_binary, *args))
+
+    for run in runs:
+        run.ok()
+    assert runs[-1].message()["roles"][0]["name"] == "Moderators"
