@@ -16,6 +16,7 @@ KEEPALIVE_OPTIONS: typing.Final[tuple[tuple[str, int], ...]] = (
     # instead of leaving them waiting for ever.
     ("grpc.keepalive_time_ms", 30_000),
     ("grpc.keepalive_timeout_ms", 10_000),
+    ("grpc.http2.ping_timeout_ms", 10_000),  # what gRPC 1.85 times the keepalive ping out by
     ("grpc.keepalive_permit_without_calls", 1),
     ("grpc.http2.max_pings_without_data", 0),
 )

@@ -69,6 +69,8 @@ class Config:
             ("grpc.max_concurrent_streams", self.max_concurrent_streams),
             ("grpc.keepalive_time_ms", round(self.keepalive_time_seconds * 1000)),
             ("grpc.keepalive_timeout_ms", round(self.keepalive_timeout_seconds * 1000)),
+            # gRPC 1.85 times a keepalive ping out after this, not keepalive_timeout_ms (default 60 s).
+            ("grpc.http2.ping_timeout_ms", round(self.keepalive_timeout_seconds * 1000)),
             ("grpc.keepalive_permit_without_calls", 1),
             ("grpc.http2.min_ping_interval_without_data_ms", round(self.min_ping_interval_seconds * 1000)),
             ("grpc.so_reuseport", 0),

@@ -8,6 +8,7 @@ on the scrape thread itself, so a scrape never touches the event loop).
 
 from __future__ import annotations
 
+import asyncio
 import collections.abc
 import logging
 import time
@@ -32,11 +33,15 @@ def _status(context: typing.Any, error: BaseException | None) -> str:
         return "OK"
     try:
         code = context.code()
+        remaining = context.time_remaining()
     except Exception:  # older grpcio, or a context that never set one
-        code = None
+        code = remaining = None
     if isinstance(code, grpc.StatusCode):
         return str(code.name)
-    return "CANCELLED" if isinstance(error, BaseException) and "Cancelled" in type(error).__name__ else "UNKNOWN"
+    # gRPC ends a call past its deadline by closing the handler's generator (or cancelling its task).
+    if remaining is not None and remaining <= 0:
+        return "DEADLINE_EXCEEDED"
+    return "CANCELLED" if isinstance(error, (asyncio.CancelledError, GeneratorExit)) else "UNKNOWN"
 
 
 StoredObjects: typing.TypeAlias = collections.abc.Callable[[], tuple[dict[str, int], int]]
