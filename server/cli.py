@@ -225,7 +225,10 @@ def _parser() -> argparse.ArgumentParser:
             "or --token-file (env KURA_TOKEN)",
         )
         command.add_argument(
-            "--token-file", type=_optional_file, default=_env("TOKEN_FILE", ""), help="file holding the token"
+            "--token-file",
+            type=_optional_file,
+            default=_env("TOKEN_FILE", ""),
+            help="file holding the token, e.g. a mounted secret (env KURA_TOKEN_FILE)",
         )
         command.add_argument(
             "--tls", type=_bool, default=_env("TLS", "false"), help="use TLS (implied by --tls-ca) (env KURA_TLS)"

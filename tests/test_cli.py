@@ -137,6 +137,15 @@ def test_help_explains_every_serve_setting() -> None:
         "--synchronous",
         "--session-ttl",
         "--log-level",
+        "--tokens-file",
+        "--tls-cert",
+        "--tls-key",
+        "--tls-client-ca",
+        "--max-concurrent-streams",
+        "--max-sessions-per-peer",
+        "--keepalive-time",
+        "--keepalive-timeout",
+        "--min-ping-interval",
     ):
         assert flag in text
     assert "KURA_ADDRESS" in text
