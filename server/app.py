@@ -52,7 +52,7 @@ class Config:
     """Certificate, key and optional client CA; None serves plaintext."""
     max_concurrent_streams: int = 100
     """Most calls in flight on one connection; further calls wait for one to end."""
-    max_sessions_per_peer: int = 64
+    max_sessions_per_peer: int = limits.DEFAULT_SESSIONS_PER_PEER
     """Most write sessions one client host holds open at once."""
     keepalive_time_seconds: float = 30.0
     """Idle time after which the server pings a connection to see that its peer is alive."""

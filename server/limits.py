@@ -8,8 +8,11 @@ RESOURCE_EXHAUSTED before it costs the server anything.
 from __future__ import annotations
 
 import collections
+import typing
 
 from hikari_kura.server import errors
+
+DEFAULT_SESSIONS_PER_PEER: typing.Final = 64
 
 
 def peer_host(peer: str) -> str:

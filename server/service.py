@@ -70,7 +70,7 @@ class CacheService:
         on_refused: collections.abc.Callable[[str, grpc.StatusCode], None] | None = None,
     ) -> None:
         self._started = time.monotonic()
-        self._session_limit = session_limit or limits.SessionLimit(64)
+        self._session_limit = session_limit or limits.SessionLimit(limits.DEFAULT_SESSIONS_PER_PEER)
         self._on_refused = on_refused
         self._open_streams: set[write_session.WriteSession] = set()
         self._closing = False

@@ -16,6 +16,7 @@ from conftest import StartServer
 
 from hikari_kura.client import GrpcBackend, ResourceExhaustedError, UnavailableError, errors
 from hikari_kura.server import app as server_app
+from hikari_kura.server import limits
 from hikari_kura.v1 import cache_service_pb2 as pb
 from hikari_kura.v1 import cache_service_pb2_grpc, roles_pb2
 
@@ -70,6 +71,19 @@ async def test_sessions_beyond_the_per_peer_limit_are_refused_until_one_closes(
         "kura_refused_calls_total", {"method": "Write", "code": "RESOURCE_EXHAUSTED"}
     )
     assert refusals == 1
+
+
+@pytest.mark.parametrize(
+    ("peer", "host"),
+    [
+        ("ipv4:10.0.0.5:41234", "ipv4:10.0.0.5"),
+        ("ipv6:[::1]:41234", "ipv6:[::1]"),
+        ("ipv6:[2001:db8::7]:50000", "ipv6:[2001:db8::7]"),
+        ("unix:/run/kura.sock", "unix:/run/kura.sock"),
+    ],
+)
+def test_sessions_are_counted_per_host_whatever_the_port(peer: str, host: str) -> None:
+    assert limits.peer_host(peer) == host
 
 
 # -- streams per connection --------------------------------------------------------------------
