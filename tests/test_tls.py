@@ -8,6 +8,8 @@ import os
 import pathlib
 import re
 import shlex
+import signal
+import socket
 import subprocess
 import sys
 
@@ -18,7 +20,14 @@ import pytest
 from conftest import StartServer
 from grpcurl_tool import REPO_ROOT, grpcurl
 
-from hikari_kura.client import GrpcBackend, RoleQuery, TLSConfig, UnavailableError
+from hikari_kura.client import (
+    GrpcBackend,
+    ResourceExhaustedError,
+    RoleQuery,
+    TLSConfig,
+    UnauthenticatedError,
+    UnavailableError,
+)
 from hikari_kura.server import app as server_app
 from hikari_kura.server import auth, tls
 
@@ -136,9 +145,22 @@ async def test_mtls_client_without_a_certificate_of_the_client_ca_is_refused(
 # -- kura commands -----------------------------------------------------------------------------
 
 
+def _clean_environment(**env: str) -> dict[str, str]:
+    return {**{key: value for key, value in os.environ.items() if not key.startswith("KURA_")}, **env}
+
+
 def _kura(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {key: value for key, value in os.environ.items() if not key.startswith("KURA_")}
-    return subprocess.run([*KURA, *args], env={**clean, **env}, capture_output=True, text=True, timeout=60)
+    return subprocess.run([*KURA, *args], env=_clean_environment(**env), capture_output=True, text=True, timeout=60)
+
+
+def _serve(database: pathlib.Path, **env: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [*KURA, "serve", "--database", str(database)],
+        env=_clean_environment(**env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 async def test_kura_commands_verify_the_server_and_present_a_client_certificate(
@@ -229,3 +251,45 @@ async def test_the_guides_grpcurl_commands_with_tls_and_a_token_work(
     for run in runs:
         run.ok()
     assert runs[-1].message()["roles"][0]["name"] == "Moderators"
+
+
+async def test_kura_serve_takes_tokens_tls_and_limits_from_its_environment(
+    tmp_path: pathlib.Path, pki: PKI, app: hikari.GatewayBot
+) -> None:
+    tokens = tmp_path / "kura-tokens"
+    tokens.write_text(f"# the bots\nwrite {WRITE_TOKEN}\n", encoding="utf-8")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = _serve(
+        tmp_path / "serve.sqlite3",
+        KURA_ADDRESS=f"127.0.0.1:{port}",
+        KURA_TOKENS_FILE=str(tokens),
+        KURA_TLS_CERT=str(pki.server.cert),
+        KURA_TLS_KEY=str(pki.server.key),
+        KURA_MAX_SESSIONS_PER_PEER="1",
+    )
+    target = f"127.0.0.1:{port}"
+    options = TLSConfig(ca=pki.ca.cert)
+    try:
+        for _ in range(300):
+            health = await asyncio.to_thread(_kura, "health", "--target", target, "--tls-ca", str(pki.ca.cert))
+            if health.returncode == 0 or process.poll() is not None:
+                break
+            await asyncio.sleep(0.1)
+        assert health.returncode == 0, health.stderr
+        first = GrpcBackend(target, app=app, token=WRITE_TOKEN, tls=options)
+        await first.connect()
+        try:
+            with pytest.raises(ResourceExhaustedError, match="at most 1 at once"):
+                await GrpcBackend(target, app=app, token=WRITE_TOKEN, tls=options).connect()
+            with pytest.raises(UnauthenticatedError):
+                await GrpcBackend(target, app=app, tls=options).connect()
+        finally:
+            await first.disconnect()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output = await asyncio.to_thread(lambda: process.communicate(timeout=30)[0])
+    assert process.returncode == 0, output
+    assert "tls=True mtls=False tokens=1" in output
+    assert WRITE_TOKEN not in output
