@@ -30,7 +30,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
 import workload
 
-from hikari_kura.client import GrpcBackend
+from hikari_kura.client import GrpcBackend, write_stream
 from hikari_kura.client.convert import channels as channels_convert
 from hikari_kura.client.convert import members as members_convert
 from hikari_kura.server import rows, schema, sqlite_engine, validation, wire
@@ -104,13 +104,15 @@ def main() -> None:
     ops = session.ops
 
     def requests() -> list[bytes]:
-        # What the write stream does with each op: its size, then a WriteRequest (a copy) serialised.
+        # What the write stream did before 2026-11-26: size each op, copy it into a WriteRequest, serialise.
         for op in ops:
             op.ByteSize()
         return [pb.WriteRequest(ops=[op]).SerializeToString() for op in ops]
 
-    encoded = requests()
-    stage("client", "write stream: size, WriteRequest copy, serialise", requests)
+    stage("client, before (not in the total)", "write stream: size, WriteRequest copy, serialise", requests)
+    # What it does now: encode each op once, as an element of WriteRequest.ops, when it is issued.
+    encoded = [write_stream._framed(op) for op in ops]
+    stage("client", "write stream: encode each op once", lambda: [write_stream._framed(op) for op in ops])
     stage("server", "parse WriteRequest", lambda: [pb.WriteRequest.FromString(b) for b in encoded])
     parsed = [m for b in encoded for m in pb.WriteRequest.FromString(b).ops[0].upsert_members.members]
 

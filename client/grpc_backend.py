@@ -161,7 +161,7 @@ class GrpcBackend(backend.Backend):
             self._target, token=self._token, tls=self._tls, options=self._channel_options
         )
         self._stub = cache_service_pb2_grpc.CacheServiceStub(self._channel)  # type: ignore[no-untyped-call]
-        stream = write_stream.WriteStream(self._stub, on_error=self._on_error, policy=self._reconnect)
+        stream = write_stream.WriteStream(self._channel, on_error=self._on_error, policy=self._reconnect)
         try:
             await stream.open()
         except BaseException:

@@ -24,7 +24,6 @@ import grpc
 
 from hikari_kura.client import errors, reconnect
 from hikari_kura.v1 import cache_service_pb2 as pb
-from hikari_kura.v1 import cache_service_pb2_grpc
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -68,14 +67,40 @@ class WriteError:
 ErrorCallback: typing.TypeAlias = typing.Callable[[WriteError], None]
 
 
+_WRITE_METHOD: typing.Final = "/{}/Write".format(pb.DESCRIPTOR.services_by_name["CacheService"].full_name)
+
+
+def _framed(op: pb.WriteOp) -> bytes:
+    """Encode ``op`` as one element of ``WriteRequest.ops``: a message is the concatenation of its fields."""
+    data = op.SerializeToString()
+    return _OPS_TAG + _varint(len(data)) + data
+
+
+_OPS_TAG: typing.Final = bytes([1 << 3 | 2])
+"""``WriteRequest.ops`` is field 1, length-delimited."""
+
+
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while value > 0x7F:
+        out.append(value & 0x7F | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
 @dataclasses.dataclass(slots=True)
 class _Pending:
     future: asyncio.Future[None]
     operation: str
     detail: str
     confirmed: bool
-    ops: list[tuple[pb.WriteOp, int]] = dataclasses.field(default_factory=list)
-    """The write's ops with their encoded sizes, kept to send again after a reconnect."""
+    ops: list[bytes] = dataclasses.field(default_factory=list)
+    """The write's ops, each encoded as an element of ``WriteRequest.ops``: sent, and sent again after a reconnect.
+
+    Encoding each op once when it is issued spares copying it into a ``WriteRequest`` message
+    (and encoding it again) every time it is sent.
+    """
 
 
 class WriteStream:
@@ -83,18 +108,21 @@ class WriteStream:
 
     def __init__(
         self,
-        stub: cache_service_pb2_grpc.CacheServiceStub,
+        channel: grpc.aio.Channel,
         *,
         on_error: ErrorCallback | None,
         policy: reconnect.ReconnectPolicy | None = None,
     ) -> None:
-        self._stub = stub
+        # Requests go out as the bytes the ops were encoded to when issued (no serializer).
+        self._open_write = channel.stream_stream(
+            _WRITE_METHOD, request_serializer=None, response_deserializer=pb.WriteResponse.FromString
+        )
         self._on_error = on_error
         self._policy = policy
         self._call: typing.Any = None
-        # Writes to send, with their encoded sizes; None ends the stream. A deque rather than a
-        # queue because the sender looks at the next write before taking it.
-        self._outgoing: collections.deque[tuple[pb.WriteOp, int] | None] = collections.deque()
+        # Encoded writes to send; None ends the stream. A deque rather than a queue because the
+        # sender looks at the next write before taking it.
+        self._outgoing: collections.deque[bytes | None] = collections.deque()
         self._ready = asyncio.Event()
         self._pending: collections.OrderedDict[int, _Pending] = collections.OrderedDict()
         self._seq = 0
@@ -129,29 +157,29 @@ class WriteStream:
             raise errors.UnavailableError("not connected: call connect() first")
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         entry = _Pending(future, operation, detail, confirm)
-        sizes = [op.ByteSize() + 16 for op in ops]  # + the seq and partial fields set below
-        if max(sizes) > self.max_request_bytes:
-            # Refused here: sent, it would end the whole stream with RESOURCE_EXHAUSTED.
-            error: errors.KuraError = errors.ResourceExhaustedError(
-                f"{operation}: a write of {max(sizes)} bytes is over the server's message limit "
-                f"of {self.max_request_bytes} bytes"
-            )
-            self._report_failure(entry, error)
-            return future
         if not self._connected and self._policy is not None and len(self._pending) >= self._policy.max_queued_writes:
-            error = errors.UnavailableError(
+            error: errors.KuraError = errors.UnavailableError(
                 f"{operation}: the server is unreachable and {len(self._pending)} writes already wait for it"
                 " (ReconnectPolicy.max_queued_writes)"
             )
             self._report_failure(entry, error)
             return future
-        self._seq += 1
-        seq = self._seq
+        seq = self._seq + 1
         for op in ops:
             op.seq = seq
         for op in ops[:-1]:
             op.partial = True
-        entry.ops = list(zip(ops, sizes, strict=True))
+        entry.ops = [_framed(op) for op in ops]
+        largest = max(len(op) for op in entry.ops)
+        if largest > self.max_request_bytes:
+            # Refused here: sent, it would end the whole stream with RESOURCE_EXHAUSTED.
+            error = errors.ResourceExhaustedError(
+                f"{operation}: a write of {largest} bytes is over the server's message limit "
+                f"of {self.max_request_bytes} bytes"
+            )
+            self._report_failure(entry, error)
+            return future
+        self._seq = seq
         self._pending[seq] = entry
         if self._connected:
             self._outgoing.extend(entry.ops)
@@ -193,7 +221,7 @@ class WriteStream:
     async def _open_call(self) -> typing.Any:
         """Start a ``Write`` call (resuming this session, if it has one) and read the server's first report."""
         metadata = () if self.session_id is None else ((RESUME_METADATA_KEY, str(self.session_id)),)
-        call = self._stub.Write(metadata=metadata)
+        call = self._open_write(metadata=metadata)
         timeout = None if self._policy is None else self._policy.attempt_timeout
         try:
             first = await asyncio.wait_for(call.read(), timeout)
@@ -302,19 +330,19 @@ class WriteStream:
                     await call.done_writing()
                     return
                 budget = min(MAX_BYTES_PER_MESSAGE, self.max_request_bytes)
-                batch, size, ending = [first[0]], first[1], False
+                batch, size, ending = [first], len(first), False
                 while self._outgoing and len(batch) < MAX_OPS_PER_MESSAGE:
                     following = self._outgoing[0]
                     if following is None:
                         self._outgoing.popleft()
                         ending = True
                         break
-                    if size + following[1] > budget:
+                    if size + len(following) > budget:
                         break  # it waits for the next message
                     self._outgoing.popleft()
-                    batch.append(following[0])
-                    size += following[1]
-                await call.write(pb.WriteRequest(ops=batch))
+                    batch.append(following)
+                    size += len(following)
+                await call.write(b"".join(batch))  # a WriteRequest: its ops, one after another
                 if ending:
                     await call.done_writing()
                     return
