@@ -3,8 +3,8 @@
 The cluster lives in a temporary directory for one test session; ``pg_ctl`` starts
 and stops it (so no server process is a child of the test process). PostgreSQL
 refuses to run as root, so as root it runs as the ``postgres`` user that Debian's
-package creates, through ``runuser``. Missing binaries fail the tests (never skip them):
-CI installs Debian's ``postgresql`` package. The cluster runs with ``fsync=off``:
+package creates, through ``runuser``. Missing binaries are installed from Debian's
+``postgresql`` package when we are root, and otherwise fail the tests (never skip them). The cluster runs with ``fsync=off``:
 it is thrown away at the end, and crash durability is tested on SQLite's file.
 """
 
@@ -23,23 +23,37 @@ import tempfile
 import typing
 
 import asyncpg
+import system_packages
 
 _USER: typing.Final = "kura"
 _NUMBERS = itertools.count(1)
 
 
-def bin_dir() -> pathlib.Path:
-    """Return the directory of ``initdb`` and ``postgres``, or raise with how to install them."""
+def _find_binaries() -> pathlib.Path | None:
     candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda path: int(path.split("/")[4]))
     if candidates:
         return pathlib.Path(candidates[-1]).parent
     found = shutil.which("initdb")
     if found and shutil.which("postgres"):
         return pathlib.Path(found).parent
-    raise RuntimeError(
-        "PostgreSQL server binaries (initdb, postgres) not found: the PostgreSQL engine's tests need a real server. "
-        "Install Debian's package as root: apt-get install postgresql (.ci/run does)"
-    )
+    return None
+
+
+def bin_dir() -> pathlib.Path:
+    """Return the directory of ``initdb`` and ``postgres``, installing Debian's package first if need be."""
+    found = _find_binaries()
+    if found is None:
+        try:
+            system_packages.apt_install(["postgresql"])
+        except RuntimeError as exc:
+            raise RuntimeError(
+                f"PostgreSQL server binaries (initdb, postgres) not found, and {exc}: the PostgreSQL engine's "
+                "tests need a real server. Install Debian's package: apt-get install postgresql"
+            ) from None
+        found = _find_binaries()
+    if found is None:
+        raise RuntimeError("apt-get installed postgresql, yet initdb and postgres are still not found")
+    return found
 
 
 def _free_port() -> int:

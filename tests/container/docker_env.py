@@ -28,6 +28,8 @@ import tempfile
 import time
 from collections.abc import Iterator, Sequence
 
+import system_packages
+
 STATE_DIR = pathlib.Path(os.environ.get("KURA_TEST_DOCKER_DIR", "/tmp/kura-docker"))
 BASE_IMAGE = "python:3.12-slim"
 BASE_IMAGE_LABEL = "org.hikari-kura.test-base"
@@ -104,21 +106,12 @@ def _reachable(env: dict[str, str]) -> bool:
 
 
 def _apt_install(packages: Sequence[str]) -> None:
-    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+    try:
+        system_packages.apt_install(packages)
+    except RuntimeError as exc:
         raise DockerUnavailableError(
-            f"no Docker engine is reachable and {', '.join(packages)} cannot be installed here "
-            "(needs root and apt-get); start a Docker engine or set DOCKER_HOST"
-        )
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for command in (
-        ["apt-get", "update", "-qq"],
-        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages],
-    ):
-        result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=False)
-        if result.returncode != 0:
-            raise DockerUnavailableError(
-                f"{' '.join(command)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
-            )
+            f"no Docker engine is reachable and {exc}; start a Docker engine or set DOCKER_HOST"
+        ) from None
 
 
 @contextlib.contextmanager
