@@ -126,6 +126,8 @@ class GrpcBackend(backend.Backend):
         self._channel: grpc.aio.Channel | None = None
         self._stub: cache_service_pb2_grpc.CacheServiceStub | None = None
         self._stream: write_stream.WriteStream | None = None
+        self._read_only: str | None = None
+        """Why the server refused this backend a write session (it serves its database read-only), if it did."""
         # Held while a write is issued, and by a bulk while it converts (it lets the loop run between
         # chunks): later writes wait their turn, so writes are issued in the order they were called.
         self._issuing = asyncio.Lock()
@@ -134,6 +136,11 @@ class GrpcBackend(backend.Backend):
     def session_id(self) -> int | None:
         """Return the server's id of this backend's write session, while connected."""
         return None if self._stream is None else self._stream.session_id
+
+    @property
+    def read_only(self) -> bool:
+        """Return True when connected to a server that serves its database read-only: reads work, writes raise."""
+        return self._read_only is not None
 
     @property
     def failed_writes(self) -> int:
@@ -154,8 +161,12 @@ class GrpcBackend(backend.Backend):
 
     @typing_extensions.override
     async def connect(self) -> None:
-        """Open the channel and this backend's write session."""
-        if self._stream is not None:
+        """Open the channel and this backend's write session.
+
+        A server serving its database read-only refuses the session ``FAILED_PRECONDITION``: the
+        backend then connects read-only (``read_only``), reads work and every write raises that error.
+        """
+        if self._channel is not None:
             raise RuntimeError("already connected")
         self._channel = channel_.open_channel(
             self._target, token=self._token, tls=self._tls, options=self._channel_options
@@ -164,6 +175,10 @@ class GrpcBackend(backend.Backend):
         stream = write_stream.WriteStream(self._channel, on_error=self._on_error, policy=self._reconnect)
         try:
             await stream.open()
+        except errors.FailedPreconditionError as exc:
+            self._read_only = exc.message
+            _LOGGER.warning("connected read-only target=%s reason=%s", self._target, exc.message)
+            return
         except BaseException:
             await self._channel.close()
             self._channel = self._stub = None
@@ -183,15 +198,20 @@ class GrpcBackend(backend.Backend):
         if self._channel is not None:
             await self._channel.close()
             self._channel = self._stub = None
+        self._read_only = None
         _LOGGER.info("disconnected target=%s", self._target)
 
     async def flush(self) -> None:
-        """Wait until every write issued so far is committed or has failed."""
+        """Wait until every write issued so far is committed or has failed (read-only: none ever is)."""
+        if self._read_only is not None:
+            return
         async with self._issuing:  # a bulk still converting counts as issued
             session = self._session()
         await session.flush()
 
     def _session(self) -> write_stream.WriteStream:
+        if self._read_only is not None:
+            raise errors.FailedPreconditionError(self._read_only)
         if self._stream is None:
             raise errors.UnavailableError("not connected: call connect() first")
         return self._stream

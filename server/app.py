@@ -36,6 +36,8 @@ class Config:
     address: str = "127.0.0.1:50051"
     database: pathlib.Path | str = pathlib.Path("kura.sqlite3")
     """A SQLite file, or a ``postgresql://`` URL of a database several servers may share."""
+    read_only: bool = False
+    """Serve a SQLite database without writing it (reads and snapshots only); a read-only file is served so anyway."""
     reflection: bool = True
     readers: int = 4
     synchronous: str = "FULL"
@@ -85,11 +87,16 @@ def is_postgres_url(database: pathlib.Path | str) -> bool:
 async def open_engine(config: Config) -> engine.Engine:
     """Open the engine ``config.database`` names: PostgreSQL for a URL, SQLite for a file path."""
     if is_postgres_url(config.database):
+        if config.read_only:
+            raise engine.OpenError("--read-only serves SQLite files only, not a PostgreSQL database")
         return await postgres_engine.PostgresEngine.open(
             str(config.database), readers=config.readers, session_ttl=config.session_ttl_seconds
         )
     return await sqlite_engine.SqliteEngine.open(
-        pathlib.Path(config.database), readers=config.readers, synchronous=config.synchronous
+        pathlib.Path(config.database),
+        readers=config.readers,
+        synchronous=config.synchronous,
+        read_only=config.read_only,
     )
 
 
@@ -188,10 +195,11 @@ class Server:
             self.metrics_port = self.metrics.serve(config.metrics_address)
         await self._set_health(health_pb2.HealthCheckResponse.SERVING)
         _LOGGER.info(
-            "serving address=%s port=%d engine=%s tls=%s mtls=%s tokens=%d",
+            "serving address=%s port=%d engine=%s read_only=%s tls=%s mtls=%s tokens=%d",
             config.address,
             self.port,
             db.name,
+            db.read_only_reason is not None,
             config.tls is not None,
             config.tls is not None and config.tls.client_ca is not None,
             len(config.tokens),

@@ -16,7 +16,7 @@ import sqlite3
 import sys
 import typing
 
-from hikari_kura.server import admin, app, auth, logs, sqlite_engine, tls
+from hikari_kura.server import admin, app, auth, engine, logs, sqlite_engine, tls
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -83,6 +83,16 @@ def _parser() -> argparse.ArgumentParser:
         default=_env("DATABASE", str(defaults.database)),
         help="SQLite database file, created if missing, or a postgresql://user:password@host:port/dbname URL "
         "that several servers may share (env KURA_DATABASE, default %(default)s)",
+    )
+    serve.add_argument(
+        "--read-only",
+        type=_bool,
+        nargs="?",
+        const=True,
+        default=_env("READ_ONLY", "false"),
+        help="serve an existing SQLite database without writing it: reads and snapshots work, writes are refused "
+        "FAILED_PRECONDITION (a file or location that cannot be written is served so anyway) "
+        "(env KURA_READ_ONLY, default false)",
     )
     serve.add_argument(
         "--reflection",
@@ -338,6 +348,7 @@ def main(argv: typing.Sequence[str] | None = None) -> int:
     config = app.Config(
         address=args.address,
         database=args.database,
+        read_only=args.read_only,
         reflection=args.reflection,
         readers=args.readers,
         synchronous=args.synchronous,
@@ -355,7 +366,7 @@ def main(argv: typing.Sequence[str] | None = None) -> int:
     )
     try:
         asyncio.run(app.Server(config).serve())
-    except OSError as exc:
+    except (OSError, engine.OpenError) as exc:
         _LOGGER.error("cannot start: %s", exc)
         return 1
     except sqlite3.Error as exc:

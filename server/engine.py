@@ -29,6 +29,10 @@ class PruneCounts:
     roles: int
 
 
+class OpenError(Exception):
+    """A database that cannot be served as it is; the message says why and what would fix it."""
+
+
 class Transaction(typing.Protocol):
     """The writes of one transaction of the engine's writer; nothing is visible before it commits."""
 
@@ -76,6 +80,8 @@ class Engine(typing.Protocol):
     """The schema version of the database this engine opened (each engine counts its own migrations)."""
     heartbeat_seconds: float | None
     """How often open sessions must be marked alive for other servers to see them; None: no other servers."""
+    read_only_reason: str | None
+    """Why the database takes no writes (a read-only file or location, or ``--read-only``); None: it takes them."""
 
     def transaction(self) -> contextlib.AbstractAsyncContextManager[Transaction]:
         """Begin one write transaction: committed when the block ends, rolled back if it raises."""

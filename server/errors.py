@@ -36,6 +36,13 @@ class Unavailable(RequestError):
         super().__init__(grpc.StatusCode.UNAVAILABLE, message)
 
 
+class ReadOnly(RequestError):
+    """A write to a database the server serves read-only."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(grpc.StatusCode.FAILED_PRECONDITION, f"storage is read-only: {reason}")
+
+
 def from_storage_error(exc: Exception) -> RequestError:
     """Return the status a failed write is answered with: disk full and read-only are the user's to fix."""
     if isinstance(exc, RequestError):

@@ -293,6 +293,8 @@ class PostgresEngine:
 
     name = "postgresql"
     schema_version = postgres_schema.SCHEMA_VERSION
+    read_only_reason: str | None = None
+    """Always writable: a role without write grants fails each write instead (not detected at start)."""
 
     def __init__(
         self, writer: asyncpg.Pool, readers: asyncpg.Pool, statements: _Statements, *, session_ttl: float

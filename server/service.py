@@ -370,6 +370,8 @@ class CacheService:
         self, request_iterator: collections.abc.AsyncIterator[pb.RestoreRequest], context: grpc.aio.ServicerContext
     ) -> pb.RestoreResponse:
         """Receive a snapshot, validate it whole, then swap it in atomically."""
+        if (reason := self._engine.read_only_reason) is not None:  # refused before the upload, not after
+            await context.abort(grpc.StatusCode.FAILED_PRECONDITION, errors.ReadOnly(reason).message)
         path = self._engine.temporary_path("restore")
         try:
             with path.open("wb") as file:

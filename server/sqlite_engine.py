@@ -3,6 +3,9 @@
 One connection writes (owned by the writer); a small pool of read-only
 connections serves queries. WAL journaling lets readers run while the writer
 commits, so reads never wait for writes. Snapshots are ``VACUUM INTO`` copies.
+
+A database that exists but cannot be written (a read-only file, directory or
+mount) is served read-only: no write connection, reads and snapshots only.
 """
 
 from __future__ import annotations
@@ -171,6 +174,35 @@ class SqliteTransaction:
         await self._conn.execute("UPDATE sessions SET closed_at = ? WHERE id = ?", (time.time(), session_id))
 
 
+def writable(path: pathlib.Path) -> bool:
+    """Return whether this process may write the file and create its WAL files beside it."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
+def _access(path: pathlib.Path) -> tuple[bool, bool]:
+    """Return whether the database file exists, and whether this process may write it (or create it, if not)."""
+    if path.exists():
+        return True, writable(path)
+    nearest = next(directory for directory in path.absolute().parents if directory.exists())
+    return False, os.access(nearest, os.W_OK)
+
+
+def read_only_uri(path: pathlib.Path) -> str:
+    """Return the URI that reads ``path`` without writing or creating anything beside it.
+
+    A WAL database needs its ``-shm`` index to be read: where the file and the
+    directory can be written, ``mode=ro`` creates it. Where they cannot, and no
+    ``-wal`` exists (a cleanly stopped server checkpoints and removes it), the
+    file holds every committed write and nothing can change it, so it opens
+    ``immutable`` (no index, no locks). A ``-wal`` left by a crash holds committed
+    writes that ``immutable`` would skip: ``mode=ro`` reads it with its ``-shm``.
+    """
+    uri = f"{path.absolute().as_uri()}?mode=ro"
+    if writable(path) or path.with_name(path.name + "-wal").exists():
+        return uri
+    return uri + "&immutable=1"
+
+
 class SqliteEngine:
     """The cache database file and its connections."""
 
@@ -178,18 +210,42 @@ class SqliteEngine:
     schema_version = schema.SCHEMA_VERSION
     heartbeat_seconds: float | None = None
 
-    def __init__(self, path: pathlib.Path, writer_conn: aiosqlite.Connection, readers: list[aiosqlite.Connection]):
+    def __init__(
+        self,
+        path: pathlib.Path,
+        writer_conn: aiosqlite.Connection | None,
+        readers: list[aiosqlite.Connection],
+        *,
+        read_only_reason: str | None = None,
+    ):
         self.path = path
         self.writer_conn = writer_conn
-        self._transaction = SqliteTransaction(writer_conn)
+        self.read_only_reason = read_only_reason
+        self._transaction = None if writer_conn is None else SqliteTransaction(writer_conn)
+        self._read_uri = read_only_uri(path)
         self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
         self._all_readers = readers
         for reader in readers:
             self._readers.put_nowait(reader)
 
     @classmethod
-    async def open(cls, path: pathlib.Path, *, readers: int = 4, synchronous: str = "FULL") -> SqliteEngine:
-        """Open (creating and migrating as needed) the database at ``path``."""
+    async def open(
+        cls, path: pathlib.Path, *, readers: int = 4, synchronous: str = "FULL", read_only: bool = False
+    ) -> SqliteEngine:
+        """Open (creating and migrating as needed) the database at ``path``; read-only if asked or it must be."""
+        exists, can_write = _access(path)
+        if not exists and not can_write:
+            raise engine.OpenError(
+                f"database {path} does not exist and cannot be created in a read-only location: nothing to serve"
+            )
+        if not can_write:
+            _LOGGER.warning("database %s cannot be written: serving it read-only, every write is refused", path)
+            return await cls._open_read_only(path, readers, f"database {path} cannot be written")
+        if read_only:
+            if not exists:
+                raise engine.OpenError(f"database {path} does not exist: there is nothing to serve read-only")
+            _LOGGER.info("serving database %s read-only as asked, every write is refused", path)
+            return await cls._open_read_only(path, readers, f"database {path} is served with --read-only")
         path.parent.mkdir(parents=True, exist_ok=True)
         writer_conn = await _connect(path, synchronous=synchronous)
         try:
@@ -212,22 +268,61 @@ class SqliteEngine:
         _LOGGER.info("opened database path=%s readers=%d synchronous=%s", path, readers, synchronous)
         return cls(path, writer_conn, reader_conns)
 
+    @classmethod
+    async def _open_read_only(cls, path: pathlib.Path, readers: int, reason: str) -> SqliteEngine:
+        """Open reader connections only; the schema must already be this server's (no migration without writes)."""
+        uri = read_only_uri(path)
+        conns: list[aiosqlite.Connection] = []
+        try:
+            try:
+                for _ in range(readers):
+                    conns.append(await aiosqlite.connect(uri, uri=True, isolation_level=None))
+                ((app_id,),) = await conns[0].execute_fetchall("PRAGMA application_id")
+                ((version,),) = await conns[0].execute_fetchall("PRAGMA user_version")
+            except sqlite3.Error as exc:
+                raise engine.OpenError(
+                    f"database {path} cannot be read without write access ({exc}); a write-ahead log left by a "
+                    "crash needs its -shm file beside it, or one start with write access to fold it in"
+                ) from exc
+            if version and app_id != schema.APPLICATION_ID:
+                raise engine.OpenError(f"{path}: not a Kura database")
+            if version != schema.SCHEMA_VERSION:
+                age = "newer" if version > schema.SCHEMA_VERSION else "older"
+                raise engine.OpenError(
+                    f"database {path} has schema version {version}, {age} than this server's "
+                    f"{schema.SCHEMA_VERSION}, and is read-only: it cannot be migrated (serve it once with write "
+                    "access, or with the server version that wrote it)"
+                )
+        except BaseException:
+            for conn in conns:
+                await conn.close()
+            raise
+        _LOGGER.info("opened database path=%s readers=%d read_only=true", path, readers)
+        return cls(path, None, conns, read_only_reason=reason)
+
     async def close(self) -> None:
         """Checkpoint the WAL into the database file and close every connection."""
         for reader in self._all_readers:
             await reader.close()
-        with contextlib.suppress(sqlite3.Error):
-            await self.writer_conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        await self.writer_conn.close()
+        if self.writer_conn is not None:
+            with contextlib.suppress(sqlite3.Error):
+                await self.writer_conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            await self.writer_conn.close()
         _LOGGER.info("closed database path=%s", self.path)
+
+    def _writes(self) -> tuple[aiosqlite.Connection, SqliteTransaction]:
+        """Return the write connection and its transaction, or refuse: the database is served read-only."""
+        if self.writer_conn is None or self._transaction is None:
+            raise errors.ReadOnly(self.read_only_reason or f"database {self.path} is served read-only")
+        return self.writer_conn, self._transaction
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> collections.abc.AsyncIterator[engine.Transaction]:
         """Begin an immediate transaction on the write connection; commit, or roll back on error."""
-        conn = self.writer_conn
+        conn, transaction = self._writes()
         await conn.execute("BEGIN IMMEDIATE")
         try:
-            yield self._transaction
+            yield transaction
             await conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
@@ -256,18 +351,23 @@ class SqliteEngine:
 
     def scrape_counter(self) -> collections.abc.Callable[[], tuple[dict[str, int], int]]:
         """Return a counter that reads the file with a connection of the calling thread, never the loop's."""
-        return functools.partial(count_file, self.path)
+        return functools.partial(count_file, self.path, self._read_uri)
 
     async def close_stale_sessions(self) -> None:
-        """Mark closed every session a previous run left open: only this server uses the file."""
-        await self.writer_conn.execute("UPDATE sessions SET closed_at = ? WHERE closed_at IS NULL", (time.time(),))
+        """Mark closed every session a previous run left open: only this server uses the file (read-only: none)."""
+        if self.writer_conn is not None:
+            await self.writer_conn.execute("UPDATE sessions SET closed_at = ? WHERE closed_at IS NULL", (time.time(),))
 
     async def heartbeat(self, session_ids: collections.abc.Collection[int]) -> None:
         """Nothing to do: no other server reads this file's sessions."""
 
     def temporary_path(self, prefix: str) -> pathlib.Path:
-        """Return a fresh file path beside the database (same filesystem, so no cross-device copies)."""
-        fd, name = tempfile.mkstemp(prefix=f".{self.path.name}.{prefix}-", dir=self.path.parent)
+        """Return a fresh file path beside the database (same filesystem, so no cross-device copies).
+
+        A read-only database's directory takes no files: its snapshots go to the system's temporary directory.
+        """
+        directory = None if self.writer_conn is None else self.path.parent
+        fd, name = tempfile.mkstemp(prefix=f".{self.path.name}.{prefix}-", dir=directory)
         os.close(fd)
         return pathlib.Path(name)
 
@@ -276,7 +376,7 @@ class SqliteEngine:
         target = self.temporary_path("snapshot")
         target.unlink()  # VACUUM INTO wants to create the file itself
         try:
-            conn = await _connect(self.path)
+            conn = await aiosqlite.connect(self._read_uri, uri=True, isolation_level=None, timeout=5)
             try:
                 await conn.execute("VACUUM INTO ?", (str(target),))
             finally:
@@ -289,7 +389,7 @@ class SqliteEngine:
 
     async def restore(self, path: pathlib.Path, session_id: int | None) -> None:
         """Attach the validated snapshot, copy its tables over ours in one transaction, detach."""
-        conn = self.writer_conn
+        conn, _ = self._writes()
         await conn.execute("ATTACH DATABASE ? AS snapshot", (str(path),))
         try:
             await conn.execute("BEGIN IMMEDIATE")
@@ -312,9 +412,9 @@ class SqliteEngine:
             await conn.execute("DETACH DATABASE snapshot")
 
 
-def count_file(database: pathlib.Path) -> tuple[dict[str, int], int]:
-    """Return the stored objects of each kind and the bytes of a database file, read-only."""
-    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5)
+def count_file(database: pathlib.Path, uri: str) -> tuple[dict[str, int], int]:
+    """Return the stored objects of each kind and the bytes of a database file, read through ``uri`` (read-only)."""
+    conn = sqlite3.connect(uri, uri=True, timeout=5)
     try:
         counts = {table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in _ENTITY_TABLES}
     finally:

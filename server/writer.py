@@ -60,10 +60,12 @@ class Writer:
         """Queue an operation; the returned future completes when it is committed or has failed.
 
         Waits while the queue is full, which holds back the sender instead of
-        growing memory without bound.
+        growing memory without bound. A read-only database refuses every operation here.
         """
         if self._closing:
             raise errors.Unavailable()
+        if self._engine.read_only_reason is not None:
+            raise errors.ReadOnly(self._engine.read_only_reason)
         future: asyncio.Future[object] = asyncio.get_running_loop().create_future()
         weight = len(operation.rows) if isinstance(operation, writes.Upsert) else 1
         await self._queue.put(_Pending(operation, future, weight))

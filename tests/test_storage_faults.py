@@ -1,8 +1,10 @@
 """A full disk and a read-only database: writes fail with a clear status, reads go on, nothing is corrupted.
 
 The full disk is real: the database lives on a small tmpfs mounted for the test
-(root only, as CI runs), filled by writes until SQLite reports SQLITE_FULL, then
-grown with a remount. The read-only database is a real read-only bind mount.
+(root only, as CI runs), filled by writes until SQLITE_FULL, then grown with a
+remount. The read-only database is a real read-only bind mount of a database a
+server wrote and stopped: ``kura serve`` serves it read-only (root ignores file
+permissions, so a chmod would not make it read-only here).
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ import grpc
 import hikari
 import payloads
 import pytest
+import serverproc
 
-from hikari_kura.client import GrpcBackend, MemberQuery, ResourceExhaustedError
+from hikari_kura.client import FailedPreconditionError, GrpcBackend, MemberQuery, ResourceExhaustedError
 from hikari_kura.client.convert import members as members_
 from hikari_kura.server import app as server_app
+from hikari_kura.server import engine, schema
 from hikari_kura.v1 import cache_service_pb2 as pb
 from hikari_kura.v1 import cache_service_pb2_grpc
 
@@ -110,29 +114,167 @@ async def test_a_full_disk_refuses_writes_keeps_reads_and_recovers_once_space_is
     assert _integrity(database) == "ok"
 
 
-async def _create(database: pathlib.Path) -> None:
+async def _create(database: pathlib.Path, app: hikari.GatewayBot) -> set[int]:
+    """Store a bulk of members with a server that then stops cleanly; return their ids."""
     created = server_app.Server(server_app.Config(address="127.0.0.1:0", database=database))
     await created.start()
-    await created.stop()
+    backend = GrpcBackend(f"127.0.0.1:{created.port}", app=app)
+    await backend.connect()
+    try:
+        await (await backend.bulk_members(_members(app, 1), confirm=True))
+    finally:
+        await backend.disconnect()
+        await created.stop()
+    return set(range(1, 1 + BULK))
 
 
-def test_kura_serve_on_a_read_only_database_exits_with_a_clear_error(tmp_path: pathlib.Path) -> None:
+@pytest.fixture
+def read_only_dir(tmp_path: pathlib.Path) -> collections.abc.Iterator[tuple[pathlib.Path, pathlib.Path]]:
+    """Yield a writable directory and a read-only bind mount of it; unmount it afterwards."""
     writable, read_only = tmp_path / "writable", tmp_path / "read-only"
     writable.mkdir()
     read_only.mkdir()
-    asyncio.run(_create(writable / "kura.sqlite3"))
     _mount("--bind", str(writable), str(read_only))
     try:
         _mount("-o", "remount,bind,ro", str(read_only))
-        served = subprocess.run(
-            [sys.executable, "-m", "hikari_kura.server", "serve", "--database", str(read_only / "kura.sqlite3")],
-            env={**os.environ, "KURA_ADDRESS": "127.0.0.1:0"},
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        yield writable, read_only
     finally:
         subprocess.run(["umount", str(read_only)], check=True, timeout=30)
+
+
+def _files(directory: pathlib.Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in directory.iterdir()}
+
+
+async def test_kura_serve_on_a_read_only_database_serves_reads_and_refuses_writes(
+    read_only_dir: tuple[pathlib.Path, pathlib.Path], tmp_path: pathlib.Path, app: hikari.GatewayBot
+) -> None:
+    writable, read_only = read_only_dir
+    stored = await _create(writable / "kura.sqlite3", app)
+    before = _files(writable)
+    assert set(before) == {"kura.sqlite3"}  # a clean stop folds the WAL in and removes it
+    database = read_only / "kura.sqlite3"
+    log = tmp_path / "serve.log"
+    port = serverproc.free_port()
+    process = await serverproc.start(database, port, log=log)
+    target = f"127.0.0.1:{port}"
+    backend = GrpcBackend(target, app=app, reconnect=None)
+    try:
+        await backend.connect()  # the server refuses the write session: the backend connects read-only
+        assert backend.read_only
+        assert backend.session_id is None
+        assert await _member_ids(backend) == stored
+        with pytest.raises(FailedPreconditionError, match=r"storage is read-only: database .*kura\.sqlite3 cannot"):
+            await backend.bulk_members(_members(app, 1000), confirm=True)
+        with pytest.raises(FailedPreconditionError, match="storage is read-only"):
+            await backend.member_delete(GUILD, 1, confirm=True)
+        await backend.flush()  # nothing was issued, nothing to wait for
+
+        async with grpc.aio.insecure_channel(target) as channel:
+            stub = cache_service_pb2_grpc.CacheServiceStub(channel)
+            for call in (
+                stub.UpsertMembers(pb.UpsertMembersRequest(members=[members_.member_to_proto(_members(app, 5)[0])])),
+                stub.DeleteGuild(pb.DeleteGuildRequest(guild_id=GUILD)),
+                stub.Clear(pb.ClearRequest(members=True)),
+                stub.Prune(pb.PruneRequest()),
+                stub.Restore(iter([pb.RestoreRequest(chunk=b"not a snapshot")])),
+            ):
+                with pytest.raises(grpc.aio.AioRpcError) as caught:
+                    await call
+                assert caught.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+                assert (caught.value.details() or "").startswith("storage is read-only: ")
+            write = stub.Write()
+            with pytest.raises(grpc.aio.AioRpcError) as caught:
+                await write.read()
+            assert caught.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+            stats = await stub.GetStats(pb.GetStatsRequest())
+            snapshot = b"".join([reply.chunk async for reply in stub.Snapshot(pb.SnapshotRequest())])
+        assert (stats.members, stats.open_sessions, stats.transactions) == (len(stored), 0, 0)
+        snapshot_file = tmp_path / "snapshot.sqlite3"
+        snapshot_file.write_bytes(snapshot)
+        assert _integrity(snapshot_file) == "ok"
+        with sqlite3.connect(snapshot_file) as conn:
+            assert conn.execute("SELECT count(*) FROM members").fetchone()[0] == len(stored)
+    finally:
+        await backend.disconnect()
+        assert await serverproc.stop(process) == 0
+    assert _files(writable) == before  # nothing created, nothing changed
+    assert _integrity(writable / "kura.sqlite3") == "ok"
+    warnings = [line for line in log.read_text().splitlines() if "serving it read-only" in line]
+    assert len(warnings) == 1
+    assert "WARNING" in warnings[0]
+    assert str(database) in warnings[0]
+
+
+def _serve(database: pathlib.Path, *flags: str) -> subprocess.CompletedProcess[str]:
+    """Run ``kura serve`` expecting it to refuse to start."""
+    return subprocess.run(
+        [sys.executable, "-m", "hikari_kura.server", "serve", "--database", str(database), *flags],
+        env={**os.environ, "KURA_ADDRESS": "127.0.0.1:0"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_kura_serve_without_a_database_in_a_read_only_location_exits_with_a_clear_error(
+    read_only_dir: tuple[pathlib.Path, pathlib.Path],
+) -> None:
+    writable, read_only = read_only_dir
+    served = _serve(read_only / "kura.sqlite3")
     assert served.returncode == 1
-    assert f"cannot start: database {read_only / 'kura.sqlite3'} cannot be opened for writing" in served.stderr
+    assert (
+        f"cannot start: database {read_only / 'kura.sqlite3'} does not exist and cannot be created "
+        "in a read-only location: nothing to serve"
+    ) in served.stderr
     assert "Traceback" not in served.stderr
+    assert list(writable.iterdir()) == []
+
+
+def test_kura_serve_refuses_a_read_only_database_of_an_older_schema(
+    read_only_dir: tuple[pathlib.Path, pathlib.Path], app: hikari.GatewayBot
+) -> None:
+    writable, read_only = read_only_dir
+    asyncio.run(_create(writable / "kura.sqlite3", app))
+    with sqlite3.connect(writable / "kura.sqlite3") as conn:
+        conn.execute(f"PRAGMA user_version = {schema.SCHEMA_VERSION - 1}")
+    before = _files(writable)
+    served = _serve(read_only / "kura.sqlite3")
+    assert served.returncode == 1
+    assert (
+        f"cannot start: database {read_only / 'kura.sqlite3'} has schema version {schema.SCHEMA_VERSION - 1}, "
+        f"older than this server's {schema.SCHEMA_VERSION}, and is read-only: it cannot be migrated"
+    ) in served.stderr
+    assert "Traceback" not in served.stderr
+    assert _files(writable) == before
+
+
+async def test_read_only_flag_serves_a_writable_database_without_writing_it(
+    tmp_path: pathlib.Path, app: hikari.GatewayBot
+) -> None:
+    database = tmp_path / "kura.sqlite3"
+    stored = await _create(database, app)
+    before = database.read_bytes()
+    running = server_app.Server(server_app.Config(address="127.0.0.1:0", database=database, read_only=True))
+    await running.start()
+    backend = GrpcBackend(f"127.0.0.1:{running.port}", app=app, reconnect=None)
+    try:
+        await backend.connect()
+        assert backend.read_only
+        assert await _member_ids(backend) == stored
+        with pytest.raises(FailedPreconditionError, match=r"storage is read-only: .* is served with --read-only"):
+            await backend.bulk_members(_members(app, 1000), confirm=True)
+    finally:
+        await backend.disconnect()
+        await running.stop()
+    assert database.read_bytes() == before
+    assert _integrity(database) == "ok"
+
+
+async def test_read_only_flag_refuses_a_database_that_does_not_exist(tmp_path: pathlib.Path) -> None:
+    running = server_app.Server(
+        server_app.Config(address="127.0.0.1:0", database=tmp_path / "kura.sqlite3", read_only=True)
+    )
+    with pytest.raises(engine.OpenError, match="does not exist: there is nothing to serve read-only"):
+        await running.start()
+    assert _files(tmp_path) == {}
