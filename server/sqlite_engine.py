@@ -272,27 +272,27 @@ class SqliteEngine:
     async def _open_read_only(cls, path: pathlib.Path, readers: int, reason: str) -> SqliteEngine:
         """Open reader connections only; the schema must already be this server's (no migration without writes)."""
         uri = read_only_uri(path)
+        try:
+            # Plain sqlite3 first: an aiosqlite connection that fails to open leaves its thread running.
+            app_id, version = await asyncio.to_thread(_read_header, uri)
+        except sqlite3.Error as exc:
+            raise engine.OpenError(
+                f"database {path} cannot be read without write access ({exc}); a write-ahead log left by a "
+                "crash needs its -shm file beside it, or one start with write access to fold it in"
+            ) from exc
+        if version and app_id != schema.APPLICATION_ID:
+            raise engine.OpenError(f"{path}: not a Kura database")
+        if version != schema.SCHEMA_VERSION:
+            age = "newer" if version > schema.SCHEMA_VERSION else "older"
+            raise engine.OpenError(
+                f"database {path} has schema version {version}, {age} than this server's "
+                f"{schema.SCHEMA_VERSION}, and is read-only: it cannot be migrated (serve it once with write "
+                "access, or with the server version that wrote it)"
+            )
         conns: list[aiosqlite.Connection] = []
         try:
-            try:
-                for _ in range(readers):
-                    conns.append(await aiosqlite.connect(uri, uri=True, isolation_level=None))
-                ((app_id,),) = await conns[0].execute_fetchall("PRAGMA application_id")
-                ((version,),) = await conns[0].execute_fetchall("PRAGMA user_version")
-            except sqlite3.Error as exc:
-                raise engine.OpenError(
-                    f"database {path} cannot be read without write access ({exc}); a write-ahead log left by a "
-                    "crash needs its -shm file beside it, or one start with write access to fold it in"
-                ) from exc
-            if version and app_id != schema.APPLICATION_ID:
-                raise engine.OpenError(f"{path}: not a Kura database")
-            if version != schema.SCHEMA_VERSION:
-                age = "newer" if version > schema.SCHEMA_VERSION else "older"
-                raise engine.OpenError(
-                    f"database {path} has schema version {version}, {age} than this server's "
-                    f"{schema.SCHEMA_VERSION}, and is read-only: it cannot be migrated (serve it once with write "
-                    "access, or with the server version that wrote it)"
-                )
+            for _ in range(readers):
+                conns.append(await aiosqlite.connect(uri, uri=True, isolation_level=None))
         except BaseException:
             for conn in conns:
                 await conn.close()
@@ -410,6 +410,17 @@ class SqliteEngine:
                 raise
         finally:
             await conn.execute("DETACH DATABASE snapshot")
+
+
+def _read_header(uri: str) -> tuple[int, int]:
+    """Return the application id and schema version of the database at ``uri`` (which may open it read-only)."""
+    conn = sqlite3.connect(uri, uri=True, timeout=5)
+    try:
+        (app_id,) = conn.execute("PRAGMA application_id").fetchone()
+        (version,) = conn.execute("PRAGMA user_version").fetchone()
+    finally:
+        conn.close()
+    return int(app_id), int(version)
 
 
 def count_file(database: pathlib.Path, uri: str) -> tuple[dict[str, int], int]:

@@ -13,6 +13,7 @@ import asyncio
 import collections.abc
 import os
 import pathlib
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -278,3 +279,57 @@ async def test_read_only_flag_refuses_a_database_that_does_not_exist(tmp_path: p
     with pytest.raises(engine.OpenError, match="does not exist: there is nothing to serve read-only"):
         await running.start()
     assert _files(tmp_path) == {}
+
+
+async def _crashed_copy(directory: pathlib.Path, into: pathlib.Path, app: hikari.GatewayBot) -> set[int]:
+    """Store members, delete one more through SQLite and copy the files while the WAL holds it, as a crash leaves them.
+
+    Return the ids the copy holds: the deleted member is only gone if the WAL is read.
+    """
+    stored = await _create(directory / "kura.sqlite3", app)
+    conn = sqlite3.connect(directory / "kura.sqlite3", isolation_level=None)
+    try:
+        conn.execute("PRAGMA wal_autocheckpoint = 0")
+        conn.execute("DELETE FROM members WHERE guild_id = ? AND id = 1", (GUILD,))
+        for suffix in ("", "-wal", "-shm"):
+            shutil.copyfile(directory / f"kura.sqlite3{suffix}", into / f"kura.sqlite3{suffix}")
+    finally:
+        conn.close()
+    return stored - {1}
+
+
+async def test_a_read_only_database_left_by_a_crash_is_served_with_its_write_ahead_log(
+    read_only_dir: tuple[pathlib.Path, pathlib.Path], tmp_path: pathlib.Path, app: hikari.GatewayBot
+) -> None:
+    writable, read_only = read_only_dir
+    (tmp_path / "source").mkdir()
+    stored = await _crashed_copy(tmp_path / "source", writable, app)
+    before = _files(writable)
+    assert before["kura.sqlite3-wal"]  # committed writes wait in the log, not yet in the file
+    port = serverproc.free_port()
+    process = await serverproc.start(read_only / "kura.sqlite3", port)
+    backend = GrpcBackend(f"127.0.0.1:{port}", app=app, reconnect=None)
+    try:
+        await backend.connect()
+        assert backend.read_only
+        assert await _member_ids(backend) == stored  # immutable would have skipped the log and shown member 1
+    finally:
+        await backend.disconnect()
+        assert await serverproc.stop(process) == 0
+    assert _files(writable) == before
+
+
+async def test_a_read_only_write_ahead_log_without_its_index_is_refused_at_start(
+    read_only_dir: tuple[pathlib.Path, pathlib.Path], tmp_path: pathlib.Path, app: hikari.GatewayBot
+) -> None:
+    writable, read_only = read_only_dir
+    (tmp_path / "source").mkdir()
+    await _crashed_copy(tmp_path / "source", writable, app)
+    (writable / "kura.sqlite3-shm").unlink()
+    before = _files(writable)
+    served = await asyncio.to_thread(_serve, read_only / "kura.sqlite3")
+    assert served.returncode == 1
+    assert f"cannot start: database {read_only / 'kura.sqlite3'} cannot be read without write access" in served.stderr
+    assert "one start with write access to fold it in" in served.stderr
+    assert "Traceback" not in served.stderr
+    assert _files(writable) == before
