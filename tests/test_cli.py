@@ -85,6 +85,7 @@ async def test_serve_takes_its_address_from_the_environment_and_stops_cleanly_on
         (["--synchronous", "sometimes"], {}, "--synchronous"),
         ([], {"KURA_READERS": "many"}, "--readers"),
         ([], {"KURA_REFLECTION": "maybe"}, "--reflection"),
+        ([], {"KURA_READ_ONLY": "perhaps"}, "--read-only"),
         ([], {"KURA_MAX_MESSAGE_BYTES": "-5"}, "--max-message-bytes"),
     ],
 )
@@ -132,6 +133,7 @@ def test_help_explains_every_serve_setting() -> None:
     for flag in (
         "--address",
         "--database",
+        "--read-only",
         "--reflection",
         "--readers",
         "--synchronous",

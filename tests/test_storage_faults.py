@@ -27,7 +27,7 @@ import serverproc
 from hikari_kura.client import FailedPreconditionError, GrpcBackend, MemberQuery, ResourceExhaustedError
 from hikari_kura.client.convert import members as members_
 from hikari_kura.server import app as server_app
-from hikari_kura.server import engine, schema
+from hikari_kura.server import schema
 from hikari_kura.v1 import cache_service_pb2 as pb
 from hikari_kura.v1 import cache_service_pb2_grpc
 
@@ -256,9 +256,9 @@ async def test_read_only_flag_serves_a_writable_database_without_writing_it(
     database = tmp_path / "kura.sqlite3"
     stored = await _create(database, app)
     before = database.read_bytes()
-    running = server_app.Server(server_app.Config(address="127.0.0.1:0", database=database, read_only=True))
-    await running.start()
-    backend = GrpcBackend(f"127.0.0.1:{running.port}", app=app, reconnect=None)
+    port = serverproc.free_port()
+    process = await serverproc.start(database, port, "--read-only")
+    backend = GrpcBackend(f"127.0.0.1:{port}", app=app, reconnect=None)
     try:
         await backend.connect()
         assert backend.read_only
@@ -267,17 +267,22 @@ async def test_read_only_flag_serves_a_writable_database_without_writing_it(
             await backend.bulk_members(_members(app, 1000), confirm=True)
     finally:
         await backend.disconnect()
-        await running.stop()
+        assert await serverproc.stop(process) == 0
     assert database.read_bytes() == before
     assert _integrity(database) == "ok"
 
 
-async def test_read_only_flag_refuses_a_database_that_does_not_exist(tmp_path: pathlib.Path) -> None:
-    running = server_app.Server(
-        server_app.Config(address="127.0.0.1:0", database=tmp_path / "kura.sqlite3", read_only=True)
+def test_read_only_flag_refuses_a_database_that_does_not_exist(tmp_path: pathlib.Path) -> None:
+    served = subprocess.run(
+        [sys.executable, "-m", "hikari_kura.server", "serve", "--database", str(tmp_path / "kura.sqlite3")],
+        env={**os.environ, "KURA_ADDRESS": "127.0.0.1:0", "KURA_READ_ONLY": "true"},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
-    with pytest.raises(engine.OpenError, match="does not exist: there is nothing to serve read-only"):
-        await running.start()
+    assert served.returncode == 1
+    assert "does not exist: there is nothing to serve read-only" in served.stderr
+    assert "Traceback" not in served.stderr
     assert _files(tmp_path) == {}
 
 
