@@ -17,6 +17,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import urllib.request
 
 import grpc
 import hikari
@@ -143,6 +144,11 @@ def read_only_dir(tmp_path: pathlib.Path) -> collections.abc.Iterator[tuple[path
         subprocess.run(["umount", str(read_only)], check=True, timeout=30)
 
 
+def _scrape(port: int) -> str:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
+        return str(response.read().decode())
+
+
 def _files(directory: pathlib.Path) -> dict[str, bytes]:
     return {path.name: path.read_bytes() for path in directory.iterdir()}
 
@@ -156,8 +162,8 @@ async def test_kura_serve_on_a_read_only_database_serves_reads_and_refuses_write
     assert set(before) == {"kura.sqlite3"}  # a clean stop folds the WAL in and removes it
     database = read_only / "kura.sqlite3"
     log = tmp_path / "serve.log"
-    port = serverproc.free_port()
-    process = await serverproc.start(database, port, log=log)
+    port, metrics_port = serverproc.free_port(), serverproc.free_port()
+    process = await serverproc.start(database, port, "--metrics-address", f"127.0.0.1:{metrics_port}", log=log)
     target = f"127.0.0.1:{port}"
     backend = GrpcBackend(target, app=app, reconnect=None)
     try:
@@ -191,6 +197,9 @@ async def test_kura_serve_on_a_read_only_database_serves_reads_and_refuses_write
             stats = await stub.GetStats(pb.GetStatsRequest())
             snapshot = b"".join([reply.chunk async for reply in stub.Snapshot(pb.SnapshotRequest())])
         assert (stats.members, stats.open_sessions, stats.transactions) == (len(stored), 0, 0)
+        metrics = await asyncio.to_thread(_scrape, metrics_port)
+        assert f'kura_objects{{kind="members"}} {len(stored)}.0' in metrics
+        assert 'kura_rpcs_total{code="FAILED_PRECONDITION",method="UpsertMembers"} 1.0' in metrics
         snapshot_file = tmp_path / "snapshot.sqlite3"
         snapshot_file.write_bytes(snapshot)
         assert _integrity(snapshot_file) == "ok"
