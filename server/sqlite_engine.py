@@ -191,14 +191,15 @@ def read_only_uri(path: pathlib.Path) -> str:
     """Return the URI that reads ``path`` without writing or creating anything beside it.
 
     A WAL database needs its ``-shm`` index to be read: where the file and the
-    directory can be written, ``mode=ro`` creates it. Where they cannot, and no
-    ``-wal`` exists (a cleanly stopped server checkpoints and removes it), the
-    file holds every committed write and nothing can change it, so it opens
-    ``immutable`` (no index, no locks). A ``-wal`` left by a crash holds committed
-    writes that ``immutable`` would skip: ``mode=ro`` reads it with its ``-shm``.
+    directory can be written, ``mode=ro`` creates it. Where they cannot, and the
+    ``-wal`` is missing or empty (a cleanly stopped server checkpoints and removes
+    it), the file holds every committed write and nothing can change it, so it
+    opens ``immutable`` (no index, no locks). A ``-wal`` left by a crash holds
+    committed writes that ``immutable`` would skip: ``mode=ro`` reads it with its ``-shm``.
     """
     uri = f"{path.absolute().as_uri()}?mode=ro"
-    if writable(path) or path.with_name(path.name + "-wal").exists():
+    log = path.with_name(path.name + "-wal")
+    if writable(path) or (log.exists() and log.stat().st_size > 0):
         return uri
     return uri + "&immutable=1"
 

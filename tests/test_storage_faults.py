@@ -347,3 +347,22 @@ async def test_a_read_only_write_ahead_log_without_its_index_is_refused_at_start
     assert "one start with write access to fold it in" in served.stderr
     assert "Traceback" not in served.stderr
     assert _files(writable) == before
+
+
+async def test_a_read_only_database_with_an_empty_write_ahead_log_is_served_as_it_is(
+    read_only_dir: tuple[pathlib.Path, pathlib.Path], app: hikari.GatewayBot
+) -> None:
+    writable, read_only = read_only_dir
+    stored = await _create(writable / "kura.sqlite3", app)
+    (writable / "kura.sqlite3-wal").write_bytes(b"")  # checkpointed, then the process died before removing it
+    before = _files(writable)
+    port = serverproc.free_port()
+    process = await serverproc.start(read_only / "kura.sqlite3", port)
+    backend = GrpcBackend(f"127.0.0.1:{port}", app=app, reconnect=None)
+    try:
+        await backend.connect()
+        assert await _member_ids(backend) == stored
+    finally:
+        await backend.disconnect()
+        assert await serverproc.stop(process) == 0
+    assert _files(writable) == before
