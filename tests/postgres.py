@@ -4,8 +4,9 @@ The cluster lives in a temporary directory for one test session; ``pg_ctl`` star
 and stops it (so no server process is a child of the test process). PostgreSQL
 refuses to run as root, so as root it runs as the ``postgres`` user that Debian's
 package creates, through ``runuser``. Missing binaries are installed from Debian's
-``postgresql`` package when we are root, and otherwise fail the tests (never skip them). The cluster runs with ``fsync=off``:
-it is thrown away at the end, and crash durability is tested on SQLite's file.
+``postgresql`` package when we are root, and otherwise fail the tests (never skip them).
+The cluster runs with ``fsync=off``: it is thrown away at the end, and crash durability
+is tested on SQLite's file.
 """
 
 from __future__ import annotations
