@@ -18,12 +18,12 @@ import os
 import pathlib
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import typing
 
 import asyncpg
+import serverproc
 import system_packages
 
 _USER: typing.Final = "kura"
@@ -55,12 +55,6 @@ def bin_dir() -> pathlib.Path:
     if found is None:
         raise RuntimeError("apt-get installed postgresql, yet initdb and postgres are still not found")
     return found
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 _SETTINGS: typing.Final = ("listen_addresses=127.0.0.1", "fsync=off", "full_page_writes=off", "max_connections=300")
@@ -133,7 +127,7 @@ def start() -> Cluster:
         account = pwd.getpwnam("postgres")
         os.chown(directory, account.pw_uid, account.pw_gid)
         as_owner = ["runuser", "-u", "postgres", "--"]
-    cluster = Cluster(directory, binaries, _free_port(), as_owner)
+    cluster = Cluster(directory, binaries, serverproc.free_port(), as_owner)
     try:
         initdb = [str(binaries / "initdb"), "-D", str(directory / "data"), "-U", _USER, "--auth=trust", "--no-sync"]
         subprocess.run(

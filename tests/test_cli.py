@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import pathlib
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,16 +12,11 @@ import time
 import hikari
 import payloads
 import pytest
+import serverproc
 
 from hikari_kura.client import GrpcBackend, RoleQuery
 
 KURA = [sys.executable, "-m", "hikari_kura.server"]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _wait_healthy(address: str, process: subprocess.Popen[bytes], attempts: int = 100) -> None:
@@ -49,7 +43,7 @@ async def test_serve_takes_its_address_from_the_environment_and_stops_cleanly_on
     tmp_path: pathlib.Path, app: hikari.GatewayBot
 ) -> None:
     database = tmp_path / "cli.sqlite3"
-    port = _free_port()
+    port = serverproc.free_port()
     process = _serve(database, port)
     try:
         _wait_healthy(f"127.0.0.1:{port}", process)
@@ -64,7 +58,7 @@ async def test_serve_takes_its_address_from_the_environment_and_stops_cleanly_on
     assert b"stopped" in output
     assert not (tmp_path / "cli.sqlite3-wal").exists() or (tmp_path / "cli.sqlite3-wal").stat().st_size == 0
 
-    port = _free_port()
+    port = serverproc.free_port()
     process = _serve(database, port)
     try:
         _wait_healthy(f"127.0.0.1:{port}", process)
@@ -109,7 +103,7 @@ def test_serve_on_a_postgresql_database_that_refuses_the_login_exits_1_without_s
     # The test cluster trusts user kura; a database that does not exist is refused at login all the same.
     missing = postgres_url.rsplit("/", 1)[0].replace("://kura@", "://kura:s3cret@") + "/no_such_database"
     result = subprocess.run(
-        [*KURA, "serve", "--database", missing, "--address", f"127.0.0.1:{_free_port()}"],
+        [*KURA, "serve", "--database", missing, "--address", f"127.0.0.1:{serverproc.free_port()}"],
         capture_output=True,
         timeout=60,
     )
@@ -121,7 +115,9 @@ def test_serve_on_a_postgresql_database_that_refuses_the_login_exits_1_without_s
 
 def test_health_of_an_unreachable_server_fails() -> None:
     result = subprocess.run(
-        [*KURA, "health", "--target", f"127.0.0.1:{_free_port()}", "--timeout", "1"], capture_output=True, timeout=30
+        [*KURA, "health", "--target", f"127.0.0.1:{serverproc.free_port()}", "--timeout", "1"],
+        capture_output=True,
+        timeout=30,
     )
     assert result.returncode == 1
     assert b"UNAVAILABLE" in result.stderr or b"DEADLINE_EXCEEDED" in result.stderr

@@ -8,7 +8,6 @@ import json
 import os
 import pathlib
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ import grpc
 import hikari
 import payloads
 import pytest
+import serverproc
 
 from hikari_kura.client import GrpcBackend, MemberQuery, RoleQuery, UnavailableError
 from hikari_kura.server import app as server_app
@@ -26,12 +26,6 @@ from hikari_kura.v1 import cache_service_pb2_grpc
 
 KURA = [sys.executable, "-m", "hikari_kura.server"]
 GUILD = 77 << 22
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _members(app: hikari.GatewayBot, user_ids: range) -> list[hikari.Member]:
@@ -141,7 +135,7 @@ async def test_kura_commands_report_stats_and_move_a_snapshot_between_servers(
 
 
 def test_kura_stats_of_an_unreachable_server_fails_clearly() -> None:
-    result = _kura("stats", "--target", f"127.0.0.1:{_free_port()}", "--timeout", "2")
+    result = _kura("stats", "--target", f"127.0.0.1:{serverproc.free_port()}", "--timeout", "2")
     assert result.returncode == 1
     assert "UNAVAILABLE" in result.stderr or "DEADLINE_EXCEEDED" in result.stderr
 
@@ -167,7 +161,7 @@ def _wait_serving(port: int, process: subprocess.Popen[str]) -> None:
 
 
 def test_json_logs_are_one_object_per_line(tmp_path: pathlib.Path) -> None:
-    port = _free_port()
+    port = serverproc.free_port()
     process = _start(tmp_path / "json.sqlite3", port, "--log-format", "json")
     try:
         _wait_serving(port, process)
@@ -184,7 +178,7 @@ async def test_sigterm_during_a_stream_of_writes_keeps_every_confirmed_write(
     tmp_path: pathlib.Path, app: hikari.GatewayBot
 ) -> None:
     database = tmp_path / "shutdown.sqlite3"
-    port = _free_port()
+    port = serverproc.free_port()
     process = _start(database, port)
     confirmed: list[int] = []
     enough = asyncio.Event()

@@ -6,13 +6,13 @@ from __future__ import annotations
 import asyncio
 import collections.abc
 import signal
-import socket
 import sys
 
 import cachestate
 import hikari
 import payloads
 import pytest
+import serverproc
 
 from hikari_kura.client import GrpcBackend, RoleQuery
 from hikari_kura.server import app as server_app
@@ -93,12 +93,6 @@ async def test_prune_on_one_server_keeps_what_a_session_on_the_other_wrote(
         await shard_1.disconnect()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def _kura(*args: str) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
         sys.executable,
@@ -111,7 +105,7 @@ async def _kura(*args: str) -> asyncio.subprocess.Process:
 
 
 async def _serve_until_healthy(url: str, *extra: str) -> tuple[asyncio.subprocess.Process, str]:
-    target = f"127.0.0.1:{_free_port()}"
+    target = f"127.0.0.1:{serverproc.free_port()}"
     process = await _kura("serve", "--database", url, "--address", target, *extra)
     for _ in range(300):
         check = await _kura("health", "--target", target, "--timeout", "1")
