@@ -6,6 +6,7 @@ query field names of ``queries.proto`` are the column names, so filters map 1:1.
 
 from __future__ import annotations
 
+import collections.abc
 import typing
 
 from hikari_kura.v1 import channels_pb2, guilds_pb2, members_pb2, roles_pb2
@@ -183,6 +184,11 @@ def member_row(member: members_pb2.Member, session_id: int | None) -> Row:
         member.guild_flags,
         member.SerializeToString(),
     )
+
+
+def member_role_ids(data: bytes) -> collections.abc.Sequence[int]:
+    """Return the role ids of a stored member (its encoded message), to find its role index entries."""
+    return members_pb2.Member.FromString(data).role_ids
 
 
 def role_row(role: roles_pb2.Role, session_id: int | None) -> Row:

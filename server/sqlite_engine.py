@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import collections.abc
+import concurrent.futures
 import contextlib
 import functools
 import logging
@@ -41,6 +42,12 @@ UPSERT_SQL: typing.Final[dict[str, str]] = {
 }
 _THREAD_TYPES_SQL: typing.Final = ", ".join(str(value) for value in rows.THREAD_TYPES)
 _ENTITY_TABLES: typing.Final = ("guilds", "channels", "members", "roles")
+_INSERT_ROLE_ENTRY_SQL: typing.Final = (
+    "INSERT OR IGNORE INTO member_roles (guild_id, user_id, role_id) VALUES (?, ?, ?)"
+)
+_DELETE_ROLE_ENTRY_SQL: typing.Final = "DELETE FROM member_roles WHERE guild_id = ? AND user_id = ? AND role_id = ?"
+_LOOKUP_BATCH: typing.Final = 500
+"""Members looked up per statement when finding the roles stored members hold (one ``IN`` list)."""
 
 
 async def _connect(path: pathlib.Path | str, *, synchronous: str = "FULL") -> aiosqlite.Connection:
@@ -54,89 +61,181 @@ async def _connect(path: pathlib.Path | str, *, synchronous: str = "FULL") -> ai
     return conn
 
 
-async def migrate(conn: aiosqlite.Connection) -> int:
+def migrate(conn: sqlite3.Connection) -> int:
     """Bring a database to ``SCHEMA_VERSION`` in one transaction; return the version it had."""
-    ((version,),) = await conn.execute_fetchall("PRAGMA user_version")
+    ((version,),) = conn.execute("PRAGMA user_version").fetchall()
     if version > schema.SCHEMA_VERSION:
         raise errors.RequestError(
             grpc.StatusCode.FAILED_PRECONDITION,
             f"database schema version {version} is newer than this server's {schema.SCHEMA_VERSION}",
         )
     if version < schema.SCHEMA_VERSION:
-        await conn.executescript(f"BEGIN;\n{schema.migration_script(version)}\nCOMMIT;")
+        conn.executescript(f"BEGIN;\n{schema.migration_script(version)}\nCOMMIT;")
         _LOGGER.info("migrated database schema from=%d to=%d", version, schema.SCHEMA_VERSION)
     return int(version)
 
 
-class SqliteTransaction:
-    """The writes of one SQLite transaction, on the write connection."""
+_T = typing.TypeVar("_T")
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+
+class WriteConnection:
+    """The write connection and the one thread that runs every statement on it.
+
+    A whole transaction runs as one function on that thread (one hand-off from the
+    event loop, not one per statement as through aiosqlite).
+    """
+
+    def __init__(self, conn: sqlite3.Connection, thread: concurrent.futures.ThreadPoolExecutor) -> None:
+        self._conn = conn
+        self._thread = thread
+
+    @classmethod
+    async def open(cls, path: pathlib.Path, *, synchronous: str) -> WriteConnection:
+        """Open the database file for writing, in WAL mode, on a thread of its own."""
+        thread = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="kura-sqlite-writer")
+
+        def connect() -> sqlite3.Connection:
+            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=5)
+            try:
+                conn.execute(f"PRAGMA synchronous = {synchronous}")
+                ((mode,),) = conn.execute("PRAGMA journal_mode = WAL").fetchall()
+                if mode != "wal":
+                    raise RuntimeError(f"{path}: cannot use WAL journaling (got {mode})")
+            except BaseException:
+                conn.close()
+                raise
+            return conn
+
+        try:
+            conn = await asyncio.get_running_loop().run_in_executor(thread, connect)
+        except BaseException:
+            thread.shutdown()
+            raise
+        return cls(conn, thread)
+
+    async def run(self, work: collections.abc.Callable[[sqlite3.Connection], _T]) -> _T:
+        """Run ``work`` with the connection on the write thread, after everything queued before it."""
+        return await asyncio.get_running_loop().run_in_executor(self._thread, work, self._conn)
+
+    async def close(self) -> None:
+        """Checkpoint the WAL into the database file, close the connection and end its thread."""
+
+        def close(conn: sqlite3.Connection) -> None:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.close()
+
+        try:
+            await self.run(close)
+        finally:
+            self._thread.shutdown()
+
+
+class _Statements:
+    """The statements of the writes, run on the write thread inside one transaction."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
 
-    async def upsert(
+    def upsert(
         self, table: str, rows: collections.abc.Sequence[rows.Row], role_ids: collections.abc.Sequence[typing.Any]
     ) -> None:
-        """Write the rows; a member's role index is replaced with the roles it now holds."""
         conn = self._conn
         if table != "members":
-            await conn.executemany(UPSERT_SQL[table], rows)
+            conn.executemany(UPSERT_SQL[table], rows)
             return
         # A member may come twice in a merged run: the last one wins, as sequential
         # application would leave it, and its role index must hold exactly its roles.
-        latest = {(row[0], row[1]): (row, ids) for row, ids in zip(rows, role_ids, strict=True)}
-        await conn.executemany("DELETE FROM member_roles WHERE guild_id = ? AND user_id = ?", latest.keys())
-        await conn.executemany(UPSERT_SQL["members"], (row for row, _ in latest.values()))
-        await conn.executemany(
-            "INSERT OR IGNORE INTO member_roles (guild_id, user_id, role_id) VALUES (?, ?, ?)",
-            ((guild_id, user_id, role_id) for (guild_id, user_id), (_, ids) in latest.items() for role_id in ids),
+        latest: dict[tuple[int, int], tuple[tuple[object, ...], collections.abc.Sequence[int]]] = {
+            typing.cast("tuple[int, int]", row[:2]): (row, ids) for row, ids in zip(rows, role_ids, strict=True)
+        }
+        stored = self._stored_roles(latest.keys())
+        conn.executemany(UPSERT_SQL["members"], [row for row, _ in latest.values()])
+        dropped: list[tuple[int, int, int]] = []
+        added: list[tuple[int, int, int]] = []
+        for (guild_id, user_id), (_, ids) in latest.items():
+            held = stored.get((guild_id, user_id))
+            if held is None:
+                added.extend((guild_id, user_id, role_id) for role_id in ids)
+            elif held != set(ids):
+                dropped.extend((guild_id, user_id, role_id) for role_id in held.difference(ids))
+                added.extend((guild_id, user_id, role_id) for role_id in set(ids).difference(held))
+        if dropped:
+            conn.executemany(_DELETE_ROLE_ENTRY_SQL, dropped)
+        conn.executemany(_INSERT_ROLE_ENTRY_SQL, added)
+
+    def _stored_roles(self, keys: collections.abc.Iterable[tuple[int, int]]) -> dict[tuple[int, int], set[int]]:
+        """Return the roles each of these members holds now, by key; members not stored are left out."""
+        by_guild: dict[int, list[int]] = {}
+        for guild_id, user_id in keys:
+            by_guild.setdefault(guild_id, []).append(user_id)
+        held: dict[tuple[int, int], set[int]] = {}
+        for guild_id, user_ids in by_guild.items():
+            for start in range(0, len(user_ids), _LOOKUP_BATCH):
+                batch = user_ids[start : start + _LOOKUP_BATCH]
+                found = self._conn.execute(
+                    f"SELECT id, data FROM members WHERE guild_id = ? AND id IN ({', '.join('?' * len(batch))})",
+                    (guild_id, *batch),
+                )
+                for user_id, data in found:
+                    held[(guild_id, user_id)] = set(rows.member_role_ids(data))
+        return held
+
+    def _drop_role_entries(self, deleted: collections.abc.Iterable[tuple[int, int, bytes]]) -> None:
+        """Remove the role index entries of members just deleted, from their (guild, user, data) rows."""
+        self._conn.executemany(
+            _DELETE_ROLE_ENTRY_SQL,
+            [
+                (guild_id, user_id, role_id)
+                for guild_id, user_id, data in deleted
+                for role_id in set(rows.member_role_ids(data))
+            ],
         )
 
-    async def delete_guild(self, guild_id: int) -> None:
-        """Delete the guild's rows from every table."""
+    def delete_guild(self, guild_id: int) -> None:
         params = (guild_id,)
-        await self._conn.execute("DELETE FROM guilds WHERE id = ?", params)
-        for table in ("channels", "members", "member_roles", "roles"):
-            await self._conn.execute(f"DELETE FROM {table} WHERE guild_id = ?", params)
+        self._conn.execute("DELETE FROM guilds WHERE id = ?", params)
+        self._drop_role_entries(
+            self._conn.execute("DELETE FROM members WHERE guild_id = ? RETURNING guild_id, id, data", params).fetchall()
+        )
+        for table in ("channels", "roles"):
+            self._conn.execute(f"DELETE FROM {table} WHERE guild_id = ?", params)
 
-    async def delete_channel(self, channel_id: int) -> None:
-        """Delete the channel and its threads."""
-        await self._conn.execute(
+    def delete_channel(self, channel_id: int) -> None:
+        self._conn.execute(
             f"DELETE FROM channels WHERE id = ? OR (parent_id = ? AND type IN ({_THREAD_TYPES_SQL}))",
             (channel_id, channel_id),
         )
 
-    async def delete_member(self, guild_id: int, user_id: int) -> None:
-        """Delete the member and its role index entries."""
-        params = (guild_id, user_id)
-        await self._conn.execute("DELETE FROM members WHERE guild_id = ? AND id = ?", params)
-        await self._conn.execute("DELETE FROM member_roles WHERE guild_id = ? AND user_id = ?", params)
+    def delete_member(self, guild_id: int, user_id: int) -> None:
+        self._drop_role_entries(
+            self._conn.execute(
+                "DELETE FROM members WHERE guild_id = ? AND id = ? RETURNING guild_id, id, data", (guild_id, user_id)
+            ).fetchall()
+        )
 
-    async def delete_role(self, role_id: int, strip_role: collections.abc.Callable[[bytes, int], bytes]) -> None:
-        """Delete the role, then rewrite each member that held it."""
-        holders = await self._conn.execute_fetchall(
+    def delete_role(self, role_id: int, strip_role: collections.abc.Callable[[bytes, int], bytes]) -> None:
+        holders = self._conn.execute(
             "SELECT m.guild_id, m.id, m.data FROM member_roles r"
             " JOIN members m ON m.guild_id = r.guild_id AND m.id = r.user_id WHERE r.role_id = ?",
             (role_id,),
-        )
-        await self._conn.executemany(
+        ).fetchall()
+        self._conn.executemany(
             "UPDATE members SET data = ? WHERE guild_id = ? AND id = ?",
             [(strip_role(data, role_id), guild_id, user_id) for guild_id, user_id, data in holders],
         )
-        await self._conn.execute("DELETE FROM member_roles WHERE role_id = ?", (role_id,))
-        await self._conn.execute("DELETE FROM roles WHERE id = ?", (role_id,))
+        self._conn.execute("DELETE FROM member_roles WHERE role_id = ?", (role_id,))
+        self._conn.execute("DELETE FROM roles WHERE id = ?", (role_id,))
 
-    async def clear(self, tables: collections.abc.Sequence[str]) -> None:
-        """Empty the tables (and the member role index with members)."""
+    def clear(self, tables: collections.abc.Sequence[str]) -> None:
         for table in tables:
-            await self._conn.execute(f"DELETE FROM {table}")
+            self._conn.execute(f"DELETE FROM {table}")
             if table == "members":
-                await self._conn.execute("DELETE FROM member_roles")
+                self._conn.execute("DELETE FROM member_roles")
 
-    async def prune(
+    def prune(
         self, open_sessions: collections.abc.Collection[int], shard_id: int | None, shard_count: int | None
     ) -> engine.PruneCounts:
-        """Delete stale rows table by table and count them; only this server writes the file."""
         sessions = sorted(open_sessions)
         stale = f"(session_id IS NULL OR session_id NOT IN ({', '.join('?' * len(sessions))}))"
         counts: dict[str, int] = {}
@@ -147,31 +246,121 @@ class SqliteTransaction:
                 where += f" AND (({guild_column} >> 22) % ?) = ?"
                 params += [shard_count, shard_id]
             if table == "members":
-                await self._conn.execute(
-                    "DELETE FROM member_roles WHERE (guild_id, user_id) IN"
-                    f" (SELECT guild_id, id FROM members WHERE {where})",
-                    params,
-                )
-            cursor = await self._conn.execute(f"DELETE FROM {table} WHERE {where}", params)
-            counts[table] = cursor.rowcount
+                deleted = self._conn.execute(
+                    f"DELETE FROM members WHERE {where} RETURNING guild_id, id, data", params
+                ).fetchall()
+                self._drop_role_entries(deleted)
+                counts[table] = len(deleted)
+            else:
+                counts[table] = self._conn.execute(f"DELETE FROM {table} WHERE {where}", params).rowcount
         return engine.PruneCounts(**counts)
 
-    async def open_session(self, peer: str) -> int:
-        """Insert a session row; its id is the autoincrement key, never reused."""
-        cursor = await self._conn.execute("INSERT INTO sessions (opened_at, peer) VALUES (?, ?)", (time.time(), peer))
+    def open_session(self, peer: str) -> int:
+        cursor = self._conn.execute("INSERT INTO sessions (opened_at, peer) VALUES (?, ?)", (time.time(), peer))
         assert cursor.lastrowid is not None
         return cursor.lastrowid
 
+    def resume_session(self, session_id: int, peer: str) -> bool:
+        cursor = self._conn.execute("UPDATE sessions SET closed_at = NULL, peer = ? WHERE id = ?", (peer, session_id))
+        return cursor.rowcount == 1
+
+    def close_session(self, session_id: int) -> None:
+        self._conn.execute("UPDATE sessions SET closed_at = ? WHERE id = ?", (time.time(), session_id))
+
+    def commit(self) -> None:
+        self._conn.execute("COMMIT")
+
+
+_Step: typing.TypeAlias = "collections.abc.Callable[[_Statements], object]"
+
+
+class SqliteTransaction:
+    """The writes of one SQLite transaction: queued, then run on the write thread in one hop.
+
+    Writes that return nothing wait until the transaction commits (or until a write
+    whose result is needed now), so a group of writes costs one hand-off to the write
+    thread. A failing statement therefore raises at that hop: the whole transaction
+    is rolled back either way.
+    """
+
+    def __init__(self, connection: WriteConnection) -> None:
+        self._connection = connection
+        self._queued: list[_Step] = []
+        self._begun = False
+
+    async def _run(self, last: collections.abc.Callable[[_Statements], _T]) -> _T:
+        """Run the queued writes and then ``last`` on the write thread, beginning the transaction first if new."""
+        queued, self._queued = self._queued, []
+        begin, self._begun = not self._begun, True
+
+        def work(conn: sqlite3.Connection) -> _T:
+            if begin:
+                conn.execute("BEGIN IMMEDIATE")
+            statements = _Statements(conn)
+            for step in queued:
+                step(statements)
+            return last(statements)
+
+        return await self._connection.run(work)
+
+    async def commit(self) -> None:
+        """Run what is queued and commit."""
+        await self._run(_Statements.commit)
+
+    async def rollback(self) -> None:
+        """Drop what is queued and roll back whatever ran."""
+        self._queued = []
+        if self._begun:
+            await self._connection.run(_rollback)
+
+    async def upsert(
+        self, table: str, rows: collections.abc.Sequence[rows.Row], role_ids: collections.abc.Sequence[typing.Any]
+    ) -> None:
+        """Write the rows; a member's role index is replaced with the roles it now holds."""
+        self._queued.append(lambda statements: statements.upsert(table, rows, role_ids))
+
+    async def delete_guild(self, guild_id: int) -> None:
+        """Delete the guild's rows from every table."""
+        self._queued.append(lambda statements: statements.delete_guild(guild_id))
+
+    async def delete_channel(self, channel_id: int) -> None:
+        """Delete the channel and its threads."""
+        self._queued.append(lambda statements: statements.delete_channel(channel_id))
+
+    async def delete_member(self, guild_id: int, user_id: int) -> None:
+        """Delete the member and its role index entries."""
+        self._queued.append(lambda statements: statements.delete_member(guild_id, user_id))
+
+    async def delete_role(self, role_id: int, strip_role: collections.abc.Callable[[bytes, int], bytes]) -> None:
+        """Delete the role, then rewrite each member that held it."""
+        self._queued.append(lambda statements: statements.delete_role(role_id, strip_role))
+
+    async def clear(self, tables: collections.abc.Sequence[str]) -> None:
+        """Empty the tables (and the member role index with members)."""
+        self._queued.append(lambda statements: statements.clear(tables))
+
+    async def prune(
+        self, open_sessions: collections.abc.Collection[int], shard_id: int | None, shard_count: int | None
+    ) -> engine.PruneCounts:
+        """Delete stale rows table by table and count them; only this server writes the file."""
+        return await self._run(lambda statements: statements.prune(open_sessions, shard_id, shard_count))
+
+    async def open_session(self, peer: str) -> int:
+        """Insert a session row; its id is the autoincrement key, never reused."""
+        return await self._run(lambda statements: statements.open_session(peer))
+
     async def resume_session(self, session_id: int, peer: str) -> bool:
         """Clear the session's end, if the file knows the session."""
-        cursor = await self._conn.execute(
-            "UPDATE sessions SET closed_at = NULL, peer = ? WHERE id = ?", (peer, session_id)
-        )
-        return cursor.rowcount == 1
+        return await self._run(lambda statements: statements.resume_session(session_id, peer))
 
     async def close_session(self, session_id: int) -> None:
         """Stamp the session's end."""
-        await self._conn.execute("UPDATE sessions SET closed_at = ? WHERE id = ?", (time.time(), session_id))
+        self._queued.append(lambda statements: statements.close_session(session_id))
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    if conn.in_transaction:
+        conn.rollback()
 
 
 def writable(path: pathlib.Path) -> bool:
@@ -214,15 +403,14 @@ class SqliteEngine:
     def __init__(
         self,
         path: pathlib.Path,
-        writer_conn: aiosqlite.Connection | None,
+        writes: WriteConnection | None,
         readers: list[aiosqlite.Connection],
         *,
         read_only_reason: str | None = None,
     ):
         self.path = path
-        self.writer_conn = writer_conn
         self.read_only_reason = read_only_reason
-        self._transaction = None if writer_conn is None else SqliteTransaction(writer_conn)
+        self._writes = writes
         self._read_uri = read_only_uri(path)
         self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
         self._all_readers = readers
@@ -248,26 +436,19 @@ class SqliteEngine:
             _LOGGER.info("serving database %s read-only as asked, every write is refused", path)
             return await cls._open_read_only(path, readers, f"database {path} is served with --read-only")
         path.parent.mkdir(parents=True, exist_ok=True)
-        writer_conn = await _connect(path, synchronous=synchronous)
+        writes = await WriteConnection.open(path, synchronous=synchronous)
         try:
-            ((mode,),) = await writer_conn.execute_fetchall("PRAGMA journal_mode = WAL")
-            if mode != "wal":
-                raise RuntimeError(f"{path}: cannot use WAL journaling (got {mode})")
-            ((app_id,),) = await writer_conn.execute_fetchall("PRAGMA application_id")
-            ((version,),) = await writer_conn.execute_fetchall("PRAGMA user_version")
-            if version and app_id != schema.APPLICATION_ID:
-                raise RuntimeError(f"{path}: not a Kura database")
-            await migrate(writer_conn)
+            await writes.run(functools.partial(_check_and_migrate, path))
             reader_conns = []
             for _ in range(readers):
                 reader = await _connect(path, synchronous=synchronous)
                 await reader.execute("PRAGMA query_only = 1")
                 reader_conns.append(reader)
         except BaseException:
-            await writer_conn.close()
+            await writes.close()
             raise
         _LOGGER.info("opened database path=%s readers=%d synchronous=%s", path, readers, synchronous)
-        return cls(path, writer_conn, reader_conns)
+        return cls(path, writes, reader_conns)
 
     @classmethod
     async def _open_read_only(cls, path: pathlib.Path, readers: int, reason: str) -> SqliteEngine:
@@ -305,29 +486,25 @@ class SqliteEngine:
         """Checkpoint the WAL into the database file and close every connection."""
         for reader in self._all_readers:
             await reader.close()
-        if self.writer_conn is not None:
-            with contextlib.suppress(sqlite3.Error):
-                await self.writer_conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            await self.writer_conn.close()
+        if self._writes is not None:
+            await self._writes.close()
         _LOGGER.info("closed database path=%s", self.path)
 
-    def _writes(self) -> tuple[aiosqlite.Connection, SqliteTransaction]:
-        """Return the write connection and its transaction, or refuse: the database is served read-only."""
-        if self.writer_conn is None or self._transaction is None:
+    def _write_connection(self) -> WriteConnection:
+        """Return the write connection, or refuse: the database is served read-only."""
+        if self._writes is None:
             raise errors.ReadOnly(self.read_only_reason or f"database {self.path} is served read-only")
-        return self.writer_conn, self._transaction
+        return self._writes
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> collections.abc.AsyncIterator[engine.Transaction]:
         """Begin an immediate transaction on the write connection; commit, or roll back on error."""
-        conn, transaction = self._writes()
-        await conn.execute("BEGIN IMMEDIATE")
+        transaction = SqliteTransaction(self._write_connection())
         try:
             yield transaction
-            await conn.execute("COMMIT")
+            await transaction.commit()
         except BaseException:
-            if conn.in_transaction:
-                await conn.execute("ROLLBACK")
+            await transaction.rollback()
             raise
 
     async def fetch(self, sql: str, params: collections.abc.Sequence[object]) -> list[typing.Any]:
@@ -356,8 +533,11 @@ class SqliteEngine:
 
     async def close_stale_sessions(self) -> None:
         """Mark closed every session a previous run left open: only this server uses the file (read-only: none)."""
-        if self.writer_conn is not None:
-            await self.writer_conn.execute("UPDATE sessions SET closed_at = ? WHERE closed_at IS NULL", (time.time(),))
+        if self._writes is not None:
+            closed_at = time.time()
+            await self._writes.run(
+                lambda conn: conn.execute("UPDATE sessions SET closed_at = ? WHERE closed_at IS NULL", (closed_at,))
+            )
 
     async def heartbeat(self, session_ids: collections.abc.Collection[int]) -> None:
         """Nothing to do: no other server reads this file's sessions."""
@@ -367,7 +547,7 @@ class SqliteEngine:
 
         A read-only database's directory takes no files: its snapshots go to the system's temporary directory.
         """
-        directory = None if self.writer_conn is None else self.path.parent
+        directory = None if self._writes is None else self.path.parent
         fd, name = tempfile.mkstemp(prefix=f".{self.path.name}.{prefix}-", dir=directory)
         os.close(fd)
         return pathlib.Path(name)
@@ -390,27 +570,40 @@ class SqliteEngine:
 
     async def restore(self, path: pathlib.Path, session_id: int | None) -> None:
         """Attach the validated snapshot, copy its tables over ours in one transaction, detach."""
-        conn, _ = self._writes()
-        await conn.execute("ATTACH DATABASE ? AS snapshot", (str(path),))
+        await self._write_connection().run(functools.partial(_restore, path, session_id))
+
+
+def _check_and_migrate(path: pathlib.Path, conn: sqlite3.Connection) -> None:
+    """Refuse a file that is not a Kura database, and migrate one that is to this server's schema."""
+    ((app_id,),) = conn.execute("PRAGMA application_id").fetchall()
+    ((version,),) = conn.execute("PRAGMA user_version").fetchall()
+    if version and app_id != schema.APPLICATION_ID:
+        raise RuntimeError(f"{path}: not a Kura database")
+    migrate(conn)
+
+
+def _restore(path: pathlib.Path, session_id: int | None, conn: sqlite3.Connection) -> None:
+    """Copy a validated snapshot's tables over the database's in one transaction (on the write thread)."""
+    conn.execute("ATTACH DATABASE ? AS snapshot", (str(path),))
+    try:
+        conn.execute("BEGIN IMMEDIATE")
         try:
-            await conn.execute("BEGIN IMMEDIATE")
-            try:
-                for table in schema.CACHE_TABLES:
-                    columns = [row[1] for row in await conn.execute_fetchall(f"PRAGMA main.table_info({table})")]
-                    selected = ["?" if column == "session_id" else column for column in columns]
-                    params = (session_id,) if "session_id" in columns else ()
-                    await conn.execute(f"DELETE FROM main.{table}")
-                    await conn.execute(
-                        f"INSERT INTO main.{table} ({', '.join(columns)})"
-                        f" SELECT {', '.join(selected)} FROM snapshot.{table}",
-                        params,
-                    )
-                await conn.execute("COMMIT")
-            except BaseException:
-                await conn.execute("ROLLBACK")
-                raise
-        finally:
-            await conn.execute("DETACH DATABASE snapshot")
+            for table in schema.CACHE_TABLES:
+                columns = [row[1] for row in conn.execute(f"PRAGMA main.table_info({table})")]
+                selected = ["?" if column == "session_id" else column for column in columns]
+                params = (session_id,) if "session_id" in columns else ()
+                conn.execute(f"DELETE FROM main.{table}")
+                conn.execute(
+                    f"INSERT INTO main.{table} ({', '.join(columns)})"
+                    f" SELECT {', '.join(selected)} FROM snapshot.{table}",
+                    params,
+                )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    finally:
+        conn.execute("DETACH DATABASE snapshot")
 
 
 def _read_header(uri: str) -> tuple[int, int]:

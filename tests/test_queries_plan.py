@@ -130,7 +130,7 @@ PAGES = [
         queries_pb2.MemberQuery(role_id=ROLE),
         None,
         [
-            "SEARCH r USING COVERING INDEX member_roles_by_role (role_id=?)",
+            "SEARCH r USING PRIMARY KEY (role_id=?)",
             "SEARCH m USING PRIMARY KEY (guild_id=? AND id=?)",
         ],
         id="members-by-role-first-page",
@@ -140,7 +140,7 @@ PAGES = [
         queries_pb2.MemberQuery(role_id=ROLE),
         (GUILD, FIRST_USER + 101),
         [
-            "SEARCH r USING COVERING INDEX member_roles_by_role (role_id=? AND (guild_id,user_id)>(?,?))",
+            "SEARCH r USING PRIMARY KEY (role_id=? AND (guild_id,user_id)>(?,?))",
             "SEARCH m USING PRIMARY KEY (guild_id=? AND id=?)",
         ],
         id="members-by-role-next-page",
@@ -150,7 +150,7 @@ PAGES = [
         queries_pb2.MemberQuery(guild_id=GUILD, role_id=ROLE),
         (GUILD, FIRST_USER + 101),
         [
-            "SEARCH r USING COVERING INDEX member_roles_by_role (role_id=? AND guild_id=? AND user_id>?)",
+            "SEARCH r USING PRIMARY KEY (role_id=? AND guild_id=? AND user_id>?)",
             "SEARCH m USING PRIMARY KEY (guild_id=? AND id=?)",
         ],
         id="members-by-guild-and-role-next-page",
@@ -160,7 +160,7 @@ PAGES = [
         queries_pb2.MemberQuery(guild_id=GUILD, id=FIRST_USER + 1, role_id=ROLE),
         None,
         [
-            "SEARCH r USING PRIMARY KEY (guild_id=? AND user_id=? AND role_id=?)",
+            "SEARCH r USING PRIMARY KEY (role_id=? AND guild_id=? AND user_id=?)",
             "SEARCH m USING PRIMARY KEY (guild_id=? AND id=?)",
         ],
         id="member-by-key-holding-role",

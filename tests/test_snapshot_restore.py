@@ -1,7 +1,7 @@
 """Snapshot writes the whole cache to a file; restore puts exactly that back, or refuses and changes nothing.
 
-Only schema version 1 exists, so restoring a snapshot of an older schema (a migration on
-restore) cannot be tested yet; a file that claims no schema version at all is refused.
+A file that claims no schema version at all is refused; a snapshot of an older schema version is
+migrated on restore (``test_schema_migration``).
 """
 
 from __future__ import annotations
