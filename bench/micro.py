@@ -132,15 +132,9 @@ def main() -> None:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute(f"PRAGMA synchronous = {synchronous}")
             conn.executescript(schema.migration_script(0))
-            latest = {(r[0], r[1]): (r, ids) for r, ids in zip(member_rows, role_ids, strict=True)}
             started = time.perf_counter()
             conn.execute("BEGIN IMMEDIATE")
-            conn.executemany("DELETE FROM member_roles WHERE guild_id = ? AND user_id = ?", latest.keys())
-            conn.executemany(sqlite_engine.UPSERT_SQL["members"], (r for r, _ in latest.values()))
-            conn.executemany(
-                "INSERT OR IGNORE INTO member_roles (guild_id, user_id, role_id) VALUES (?, ?, ?)",
-                ((g, u, role) for (g, u), (_, ids) in latest.items() for role in ids),
-            )
+            sqlite_engine.Statements(conn).upsert("members", member_rows, role_ids)  # the engine's own statements
             conn.execute("COMMIT")
             elapsed = time.perf_counter() - started
             started = time.perf_counter()

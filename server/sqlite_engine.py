@@ -15,6 +15,7 @@ import collections.abc
 import concurrent.futures
 import contextlib
 import functools
+import itertools
 import logging
 import os
 import pathlib
@@ -31,8 +32,8 @@ from hikari_kura.server import engine, errors, rows, schema, snapshots
 _LOGGER = logging.getLogger(__name__)
 
 SYNCHRONOUS_MODES: typing.Final = ("OFF", "NORMAL", "FULL", "EXTRA")
-UPSERT_SQL: typing.Final[dict[str, str]] = {
-    table: f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+UPSERT_PREFIX: typing.Final[dict[str, str]] = {
+    table: f"INSERT OR REPLACE INTO {table} ({', '.join(columns)})"
     for table, columns in (
         ("guilds", rows.GUILD_COLUMNS),
         ("channels", rows.CHANNEL_COLUMNS),
@@ -40,14 +41,29 @@ UPSERT_SQL: typing.Final[dict[str, str]] = {
         ("roles", rows.ROLE_COLUMNS),
     )
 }
+"""Each table's upsert up to its ``VALUES``: one statement writes many rows."""
 _THREAD_TYPES_SQL: typing.Final = ", ".join(str(value) for value in rows.THREAD_TYPES)
 _ENTITY_TABLES: typing.Final = ("guilds", "channels", "members", "roles")
-_INSERT_ROLE_ENTRY_SQL: typing.Final = (
-    "INSERT OR IGNORE INTO member_roles (guild_id, user_id, role_id) VALUES (?, ?, ?)"
-)
+_INSERT_ROLE_ENTRY_PREFIX: typing.Final = "INSERT OR IGNORE INTO member_roles (guild_id, user_id, role_id)"
 _DELETE_ROLE_ENTRY_SQL: typing.Final = "DELETE FROM member_roles WHERE guild_id = ? AND user_id = ? AND role_id = ?"
-_LOOKUP_BATCH: typing.Final = 500
-"""Members looked up per statement when finding the roles stored members hold (one ``IN`` list)."""
+_MAX_ROWS_PER_STATEMENT: typing.Final = 256
+"""Rows one multi-row ``INSERT`` writes, and members one lookup's ``IN`` list names (within the
+connection's variable limit).
+
+Python's sqlite3 releases the GIL around every step of a statement, and a thread that gives the
+GIL up while another runs Python waits up to the switch interval (5 ms) to get it back: with
+``executemany`` (a step per row) a write slowed to a crawl whenever the event loop was busy, say
+validating the next chunk of a bulk. One statement per 256 rows takes the GIL back once per 256.
+"""
+
+# Binding a bytes, None or bool parameter first searches for an adapter (the sqlite3 module takes
+# only exact int, float, str and bytearray as they are): two failing attribute lookups that each
+# format an AttributeError, about a third of the cost of binding a member row. A registered
+# adapter is found at once in the registry's dict. These give back the same value (a bool binds as
+# its int either way), through C callables: ``dict.get`` on an empty dict returns None.
+sqlite3.register_adapter(bytes, bytes)
+sqlite3.register_adapter(bool, int)
+sqlite3.register_adapter(type(None), functools.partial(dict.get, {}))
 
 
 async def _connect(path: pathlib.Path | str, *, synchronous: str = "FULL") -> aiosqlite.Connection:
@@ -131,18 +147,19 @@ class WriteConnection:
             self._thread.shutdown()
 
 
-class _Statements:
+class Statements:
     """The statements of the writes, run on the write thread inside one transaction."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
+        self._max_parameters = conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
 
     def upsert(
         self, table: str, rows: collections.abc.Sequence[rows.Row], role_ids: collections.abc.Sequence[typing.Any]
     ) -> None:
         conn = self._conn
         if table != "members":
-            conn.executemany(UPSERT_SQL[table], rows)
+            self._insert(UPSERT_PREFIX[table], rows)
             return
         # A member may come twice in a merged run: the last one wins, as sequential
         # application would leave it, and its role index must hold exactly its roles.
@@ -150,7 +167,7 @@ class _Statements:
             typing.cast("tuple[int, int]", row[:2]): (row, ids) for row, ids in zip(rows, role_ids, strict=True)
         }
         stored = self._stored_roles(latest.keys())
-        conn.executemany(UPSERT_SQL["members"], [row for row, _ in latest.values()])
+        self._insert(UPSERT_PREFIX["members"], [row for row, _ in latest.values()])
         dropped: list[tuple[int, int, int]] = []
         added: list[tuple[int, int, int]] = []
         for (guild_id, user_id), (_, ids) in latest.items():
@@ -162,7 +179,17 @@ class _Statements:
                 added.extend((guild_id, user_id, role_id) for role_id in set(ids).difference(held))
         if dropped:
             conn.executemany(_DELETE_ROLE_ENTRY_SQL, dropped)
-        conn.executemany(_INSERT_ROLE_ENTRY_SQL, added)
+        self._insert(_INSERT_ROLE_ENTRY_PREFIX, added)
+
+    def _insert(self, prefix: str, values: collections.abc.Sequence[collections.abc.Sequence[object]]) -> None:
+        """Run ``prefix VALUES (...), (...)`` over the rows: many rows per statement (``_MAX_ROWS_PER_STATEMENT``)."""
+        if not values:
+            return
+        width = len(values[0])
+        for start, count in _batches(len(values), self._max_parameters // width):
+            self._conn.execute(
+                _values_sql(prefix, width, count), list(itertools.chain.from_iterable(values[start : start + count]))
+            )
 
     def _stored_roles(self, keys: collections.abc.Iterable[tuple[int, int]]) -> dict[tuple[int, int], set[int]]:
         """Return the roles each of these members holds now, by key; members not stored are left out."""
@@ -171,12 +198,8 @@ class _Statements:
             by_guild.setdefault(guild_id, []).append(user_id)
         held: dict[tuple[int, int], set[int]] = {}
         for guild_id, user_ids in by_guild.items():
-            for start in range(0, len(user_ids), _LOOKUP_BATCH):
-                batch = user_ids[start : start + _LOOKUP_BATCH]
-                found = self._conn.execute(
-                    f"SELECT id, data FROM members WHERE guild_id = ? AND id IN ({', '.join('?' * len(batch))})",
-                    (guild_id, *batch),
-                )
+            for start, count in _batches(len(user_ids), self._max_parameters - 1):
+                found = self._conn.execute(_lookup_sql(count), (guild_id, *user_ids[start : start + count]))
                 for user_id, data in found:
                     held[(guild_id, user_id)] = set(rows.member_role_ids(data))
         return held
@@ -271,7 +294,34 @@ class _Statements:
         self._conn.execute("COMMIT")
 
 
-_Step: typing.TypeAlias = "collections.abc.Callable[[_Statements], object]"
+def _batches(total: int, most: int) -> collections.abc.Iterator[tuple[int, int]]:
+    """Split ``total`` rows into (start, count) runs of at most ``most`` (and 256) rows, each a power of two.
+
+    Power-of-two sizes keep the distinct statements few (nine at most per kind), so they stay
+    in the connection's statement cache.
+    """
+    largest = 1 << (min(most, _MAX_ROWS_PER_STATEMENT).bit_length() - 1)
+    start = 0
+    while start < total:
+        count = min(largest, 1 << ((total - start).bit_length() - 1))
+        yield start, count
+        start += count
+
+
+@functools.cache
+def _values_sql(prefix: str, width: int, count: int) -> str:
+    """Return ``prefix VALUES`` with ``count`` rows of ``width`` placeholders."""
+    row = f"({', '.join('?' * width)})"
+    return f"{prefix} VALUES {', '.join([row] * count)}"
+
+
+@functools.cache
+def _lookup_sql(count: int) -> str:
+    """Return the query for the stored messages of ``count`` members of one guild."""
+    return f"SELECT id, data FROM members WHERE guild_id = ? AND id IN ({', '.join('?' * count)})"
+
+
+_Step: typing.TypeAlias = "collections.abc.Callable[[Statements], object]"
 
 
 class SqliteTransaction:
@@ -288,7 +338,7 @@ class SqliteTransaction:
         self._queued: list[_Step] = []
         self._begun = False
 
-    async def _run(self, last: collections.abc.Callable[[_Statements], _T]) -> _T:
+    async def _run(self, last: collections.abc.Callable[[Statements], _T]) -> _T:
         """Run the queued writes and then ``last`` on the write thread, beginning the transaction first if new."""
         queued, self._queued = self._queued, []
         begin, self._begun = not self._begun, True
@@ -296,7 +346,7 @@ class SqliteTransaction:
         def work(conn: sqlite3.Connection) -> _T:
             if begin:
                 conn.execute("BEGIN IMMEDIATE")
-            statements = _Statements(conn)
+            statements = Statements(conn)
             for step in queued:
                 step(statements)
             return last(statements)
@@ -305,7 +355,7 @@ class SqliteTransaction:
 
     async def commit(self) -> None:
         """Run what is queued and commit."""
-        await self._run(_Statements.commit)
+        await self._run(Statements.commit)
 
     async def rollback(self) -> None:
         """Drop what is queued and roll back whatever ran."""
