@@ -46,6 +46,43 @@ RESUME_METADATA_KEY: typing.Final = "kura-resume-session"
 """Metadata a reconnecting client's ``Write`` call carries: the id of the session it resumes."""
 
 
+UPSERT_SLICE: typing.Final = 128
+"""Objects of an upsert validated and encoded between two turns of the event loop.
+
+A 1,000-member chunk of a bulk takes several milliseconds to validate and encode; done in one
+go it holds back every read waiting on the loop, at each of the loop turns a read needs.
+"""
+_UPSERT_TABLES: typing.Final = {
+    "upsert_guilds": "guilds",
+    "upsert_channels": "channels",
+    "upsert_members": "members",
+    "upsert_roles": "roles",
+}
+"""The table of each upsert request, which is also the name of the request's repeated field."""
+_Check: typing.TypeAlias = collections.abc.Callable[[typing.Any, str], None]
+_Encode: typing.TypeAlias = collections.abc.Callable[[typing.Any, int | None], rows.Row]
+_CHECKS: typing.Final[dict[str, tuple[_Check, _Encode]]] = {
+    "guilds": (validation.guild, rows.guild_row),
+    "channels": (validation.channel, rows.channel_row),
+    "members": (validation.member, rows.member_row),
+    "roles": (validation.role, rows.role_row),
+}
+"""Each table's validation and row encoding."""
+
+
+def _upsert(
+    table: str, items: collections.abc.Sequence[typing.Any], session_id: int | None, first_index: int
+) -> writes.Upsert:
+    """Validate ``items`` (the bulk's objects from ``first_index`` on) and return their upsert."""
+    check, row = _CHECKS[table]
+    for index, item in enumerate(items, first_index):
+        check(item, f"{table}[{index}]")
+    upsert = writes.Upsert(table, [row(item, session_id) for item in items])
+    if table == "members":
+        upsert.role_ids = [list(item.role_ids) for item in items]
+    return upsert
+
+
 def strip_role(data: bytes, role_id: int) -> bytes:
     """Return a stored member's bytes without ``role_id`` in its ``role_ids``."""
     member = members_pb2.Member.FromString(data)
@@ -84,34 +121,30 @@ class CacheService:
 
     # -- building operations -------------------------------------------------------------------
 
-    def operation(
+    async def operation(
         self, name: str, request: typing.Any, session_id: int | None, *, first_index: int = 0
     ) -> writes.Operation:
         """Validate one write request and return the operation that carries it out.
 
         ``first_index`` is the position of this request's first object in its bulk,
         so an error in a later chunk names the object's index in the whole bulk.
+        A large upsert is validated and encoded a slice at a time, with a turn of the
+        event loop between slices (see ``UPSERT_SLICE``).
         """
-        if name == "upsert_guilds":
-            for index, guild in enumerate(request.guilds, first_index):
-                validation.guild(guild, f"guilds[{index}]")
-            return writes.Upsert("guilds", [rows.guild_row(guild, session_id) for guild in request.guilds])
-        if name == "upsert_channels":
-            for index, channel in enumerate(request.channels, first_index):
-                validation.channel(channel, f"channels[{index}]")
-            return writes.Upsert("channels", [rows.channel_row(channel, session_id) for channel in request.channels])
-        if name == "upsert_members":
-            for index, member in enumerate(request.members, first_index):
-                validation.member(member, f"members[{index}]")
-            return writes.Upsert(
-                "members",
-                [rows.member_row(member, session_id) for member in request.members],
-                [list(member.role_ids) for member in request.members],
-            )
-        if name == "upsert_roles":
-            for index, role in enumerate(request.roles, first_index):
-                validation.role(role, f"roles[{index}]")
-            return writes.Upsert("roles", [rows.role_row(role, session_id) for role in request.roles])
+        table = _UPSERT_TABLES.get(name)
+        if table is None:
+            return self._other_operation(name, request)
+        items = getattr(request, table)
+        if len(items) <= UPSERT_SLICE:
+            return _upsert(table, items, session_id, first_index)
+        upsert = _upsert(table, items[:UPSERT_SLICE], session_id, first_index)
+        for start in range(UPSERT_SLICE, len(items), UPSERT_SLICE):
+            await asyncio.sleep(0)
+            upsert.merge(_upsert(table, items[start : start + UPSERT_SLICE], session_id, first_index + start))
+        return upsert
+
+    def _other_operation(self, name: str, request: typing.Any) -> writes.Operation:
+        """Validate a write request that is not an upsert and return its operation."""
         if name == "delete_guild":
             validation.snowflake(request.guild_id, "guild_id")
             return writes.DeleteGuild(request.guild_id)
@@ -138,7 +171,7 @@ class CacheService:
 
     async def _unary(self, name: str, request: typing.Any, context: grpc.aio.ServicerContext) -> object:
         try:
-            return await (await self._writer.submit(self.operation(name, request, None)))
+            return await (await self._writer.submit(await self.operation(name, request, None)))
         except errors.RequestError as exc:
             await context.abort(exc.code, exc.message)
             raise  # abort raises; this line only tells the type checker so

@@ -23,7 +23,7 @@ Outbox: typing.TypeAlias = "asyncio.Queue[int | pb.WriteFailure | None]"
 class OperationFactory(typing.Protocol):
     """Validates one write request and returns the operation that carries it out."""
 
-    def __call__(
+    async def __call__(
         self, name: str, request: typing.Any, session_id: int | None, *, first_index: int = 0
     ) -> writes.Operation: ...
 
@@ -106,7 +106,7 @@ class WriteSession:
             raise errors.InvalidArgument("seq", f"must increase within a session (got {seq} after {self._last_seq})")
         self._last_seq = seq
         try:
-            operation = self._assemble(seq, op, continuing)
+            operation = await self._assemble(seq, op, continuing)
             if operation is None:
                 return
             future = await self._writer.submit(operation)
@@ -119,13 +119,13 @@ class WriteSession:
         self._in_flight.add(future)
         future.add_done_callback(lambda done: self._report(seq, done))
 
-    def _assemble(self, seq: int, op: pb.WriteOp, continuing: bool) -> writes.Operation | None:
+    async def _assemble(self, seq: int, op: pb.WriteOp, continuing: bool) -> writes.Operation | None:
         """Return the operation to queue, or None while a chunked bulk is still arriving."""
         name = op.WhichOneof("op")
         if name is None:
             raise errors.InvalidArgument("op", "is required")
         first_index = self._bulk_items if continuing else 0
-        operation = self._make_operation(name, getattr(op, name), self._session_id, first_index=first_index)
+        operation = await self._make_operation(name, getattr(op, name), self._session_id, first_index=first_index)
         if not (continuing or op.partial):
             return operation
         if not isinstance(operation, writes.Upsert):

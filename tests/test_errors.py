@@ -41,6 +41,7 @@ from hikari_kura.client.convert import guilds as guilds_
 from hikari_kura.client.convert import members as members_
 from hikari_kura.client.convert import roles as roles_
 from hikari_kura.server import app as server_app
+from hikari_kura.server import service
 from hikari_kura.v1 import cache_service_pb2 as pb
 from hikari_kura.v1 import cache_service_pb2_grpc, channels_pb2, common_pb2, guilds_pb2, members_pb2, roles_pb2
 
@@ -697,6 +698,26 @@ async def test_write_stream_refuses_a_chunked_bulk_whole_when_its_last_chunk_hol
 
     assert session.failures == {1: (INVALID, f"members[5].nickname: {AT_MOST}")}
     assert session.code == grpc.StatusCode.OK
+    assert await cachestate.picture(database, stub) == before
+
+
+async def test_a_bad_item_deep_in_a_large_chunk_is_named_by_its_index_in_the_bulk_and_nothing_is_stored(
+    seeded: cachestate.Seeded, app: hikari.GatewayBot, database: pathlib.Path | str, stub: Stub
+) -> None:
+    # The server validates a large chunk a slice at a time (service.UPSERT_SLICE): the index must
+    # still count from the bulk's first item, and the slices before the bad one must not be stored.
+    before = await cachestate.picture(database, stub)
+    first = [_member_with_user_id(app, NEW_ID + i) for i in range(3)]
+    second = [_member_with_user_id(app, NEW_ID + 3 + i) for i in range(3 * service.UPSERT_SLICE)]
+    second[2 * service.UPSERT_SLICE + 5].nickname = TOO_LONG
+
+    session = await _run_session(
+        stub,
+        [_op(1, partial=True, upsert_members=pb.UpsertMembersRequest(members=first))],
+        [_op(1, upsert_members=pb.UpsertMembersRequest(members=second))],
+    )
+
+    assert session.failures == {1: (INVALID, f"members[{3 + 2 * service.UPSERT_SLICE + 5}].nickname: {AT_MOST}")}
     assert await cachestate.picture(database, stub) == before
 
 
