@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import collections.abc
 import pathlib
 import signal
 import socket
+import subprocess
 import sys
 
 import grpc
@@ -28,19 +30,49 @@ async def _healthy(target: str) -> bool:
     return bool(reply.status == health_pb2.HealthCheckResponse.SERVING)
 
 
-async def start(
-    database: pathlib.Path, port: int, *flags: str, log: pathlib.Path | None = None
-) -> asyncio.subprocess.Process:
+class ServerProcess:
+    """A ``kura serve`` child process, reaped only by its own ``subprocess.Popen``.
+
+    Not an asyncio subprocess: asyncio's child watcher and its transport's ``poll`` can both reap
+    a child, and when the transport wins the race (a busy machine, a process killed by a test)
+    the watcher reports a made-up status of 255 ("Unknown child process") instead of the real one.
+    """
+
+    def __init__(self, command: collections.abc.Sequence[str], log: pathlib.Path | None) -> None:
+        if log is None:
+            self._popen = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        else:
+            with log.open("ab") as output:  # the child keeps its own copy of the descriptor
+                self._popen = subprocess.Popen(command, stdout=output, stderr=output)
+
+    @property
+    def pid(self) -> int:
+        """The process id."""
+        return self._popen.pid
+
+    @property
+    def returncode(self) -> int | None:
+        """The exit status (negative: the signal that ended it), or None while it runs."""
+        return self._popen.poll()
+
+    def send_signal(self, signum: int) -> None:
+        """Send ``signum`` to the process, if it still runs."""
+        self._popen.send_signal(signum)
+
+    def kill(self) -> None:
+        """Send SIGKILL to the process, if it still runs."""
+        self._popen.kill()
+
+    async def wait(self) -> int:
+        """Wait for the process to end and return its exit status."""
+        return await asyncio.to_thread(self._popen.wait)
+
+
+async def start(database: pathlib.Path, port: int, *flags: str, log: pathlib.Path | None = None) -> ServerProcess:
     """Start ``kura serve`` on ``127.0.0.1:port`` over ``database`` and wait until it reports SERVING."""
     target = f"127.0.0.1:{port}"
     command = (sys.executable, "-m", "hikari_kura.server", "serve", "--database", str(database), "--address", target)
-    if log is None:
-        process = await asyncio.create_subprocess_exec(
-            *command, *flags, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL
-        )
-    else:
-        with log.open("ab") as output:  # the child keeps its own copy of the descriptor
-            process = await asyncio.create_subprocess_exec(*command, *flags, stdout=output, stderr=output)
+    process = ServerProcess((*command, *flags), log)
     for _ in range(600):
         if await _healthy(target):
             return process
@@ -52,7 +84,7 @@ async def start(
     raise AssertionError("the server never became healthy")
 
 
-async def stop(process: asyncio.subprocess.Process, *, kill: bool = False) -> int:
+async def stop(process: ServerProcess, *, kill: bool = False) -> int:
     """Stop the server (SIGTERM, or SIGKILL with ``kill``) and return its exit status."""
     if process.returncode is None:
         process.send_signal(signal.SIGKILL if kill else signal.SIGTERM)

@@ -69,7 +69,7 @@ class Service:
         self.database = database
         self.port = serverproc.free_port()
         self.target = f"127.0.0.1:{self.port}"
-        self.process: asyncio.subprocess.Process | None = None
+        self.process: serverproc.ServerProcess | None = None
 
     async def start(self) -> None:
         self.process = await serverproc.start(self.database, self.port)
