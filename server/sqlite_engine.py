@@ -58,7 +58,7 @@ validating the next chunk of a bulk. One statement per 256 rows takes the GIL ba
 
 # Binding a bytes, None or bool parameter first searches for an adapter (the sqlite3 module takes
 # only exact int, float, str and bytearray as they are): two failing attribute lookups that each
-# format an AttributeError, about a third of the cost of binding a member row. A registered
+# format an AttributeError: 19% of a bulk upsert's instructions (callgrind). A registered
 # adapter is found at once in the registry's dict. These give back the same value (a bool binds as
 # its int either way), through C callables: ``dict.get`` on an empty dict returns None.
 sqlite3.register_adapter(bytes, bytes)
