@@ -8,9 +8,15 @@ benchmark and its py-spy profiles this says where the ceiling is: with the clien
 the server in two processes on two cores, a pipelined ingest can go no faster than
 its slower side. The channel stages are per channel, over the channel_scan scenario's 500.
 
+The client's single-operation stages (single writes through the write stream, point gets)
+run against a real ``kura serve`` on loopback that micro.py starts (its own process, not
+counted): they are per operation, everything the client process does for it, the gRPC
+threads included.
+
 Instructions instead of time (repeatable on a busy machine): ``valgrind --tool=callgrind
 --instr-atstart=no python bench/micro.py --instructions STAGE`` runs the stage whose name
-contains STAGE once with callgrind counting, and prints the count per member (or channel).
+contains STAGE once with callgrind counting, and prints the count per member (or channel,
+or operation).
 """
 
 from __future__ import annotations
@@ -19,7 +25,9 @@ import argparse
 import asyncio
 import os
 import pathlib
+import random
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -28,9 +36,11 @@ import typing
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
+import hikari
+import run
 import workload
 
-from hikari_kura.client import GrpcBackend, write_stream
+from hikari_kura.client import GrpcBackend, MemberQuery, write_stream
 from hikari_kura.client.convert import channels as channels_convert
 from hikari_kura.client.convert import members as members_convert
 from hikari_kura.server import rows, schema, sqlite_engine, validation, wire
@@ -50,11 +60,12 @@ class _IssuedOps:
     """Stands in for the write stream: keeps what ``GrpcBackend`` issues, sends nothing."""
 
     max_request_bytes = 4 * 1024 * 1024 - 1024
+    backlogged = False
 
     def __init__(self) -> None:
         self.ops: list[pb.WriteOp] = []
 
-    def issue(self, ops: list[pb.WriteOp], operation: str, detail: str, *, confirm: bool) -> None:
+    def issue(self, ops: list[pb.WriteOp], *_: object, **__: object) -> None:
         self.ops = ops
 
 
@@ -66,9 +77,107 @@ def _count_instructions(fn: typing.Callable[[], object]) -> None:
     subprocess.run(["callgrind_control", "--instr=off", str(os.getpid())], check=True, capture_output=True)
 
 
+def _single_ops(
+    app: hikari.GatewayBot, ops: int, stage: typing.Callable[[str, str, typing.Callable[[], object], int], None]
+) -> list[float]:
+    """Stage the client's per-operation paths on a real server; return the loop's longest blocks in bulk writes (ms).
+
+    The server runs in its own process (not counted, not timed apart): the stages are what the
+    client process spends per operation, from the call to its outcome.
+    """
+    guild = workload.guild_plan(1)
+    stored = workload.members(app, guild, 0, ops)
+    updates = workload.members(app, guild, 0, ops, version=1)  # each stored member changed, as a bot's updates
+    rng = random.Random(7)
+    get_ids = [workload.member_id(guild, rng.randrange(ops)) for _ in range(ops)]
+    with tempfile.TemporaryDirectory() as tmp:
+        server = run.KuraServer(pathlib.Path(tmp), synchronous=None)
+        server.start()
+        loop = asyncio.new_event_loop()
+        backend = GrpcBackend(server.target, app=app)
+        try:
+            loop.run_until_complete(backend.connect())
+
+            async def bulk(members: list[hikari.Member]) -> None:
+                await (await backend.bulk_members(members, confirm=True))
+
+            loop.run_until_complete(bulk(stored))
+
+            async def nowait() -> None:
+                for member in updates[:-1]:
+                    await backend.member_update(member, confirm=False)
+                await (await backend.member_update(updates[-1], confirm=True))
+
+            async def confirmed() -> None:
+                for member in updates:
+                    await (await backend.member_update(member, confirm=True))
+
+            async def concurrent() -> None:
+                async def writer(batch: list[hikari.Member]) -> None:
+                    for member in batch:
+                        await (await backend.member_update(member, confirm=True))
+
+                await asyncio.gather(*(writer(updates[w::64]) for w in range(64)))
+
+            async def point_gets() -> None:
+                for user_id in get_ids:
+                    found = None
+                    async for member in backend.iter_members(MemberQuery(guild_id=guild.id, id=user_id)):
+                        found = member
+                    if found is None:
+                        raise AssertionError(f"member {user_id} not found")
+
+            side = "client (single ops, real server)"
+            stage(
+                side,
+                "nowait writes: member_update(confirm=False) each, then one barrier",
+                lambda: loop.run_until_complete(nowait()),
+                ops,
+            )
+            stage(
+                side,
+                "confirmed writes: member_update(confirm=True), each awaited",
+                lambda: loop.run_until_complete(confirmed()),
+                ops,
+            )
+            stage(side, "64 concurrent confirmed writers", lambda: loop.run_until_complete(concurrent()), ops)
+            stage(side, "point get: iter_members(guild + id)", lambda: loop.run_until_complete(point_gets()), ops)
+            return [block for _ in range(5) for block in loop.run_until_complete(_bulk_blocks(backend, stored))]
+        finally:
+            loop.run_until_complete(backend.disconnect())
+            loop.close()
+            server.stop()
+
+
+async def _bulk_blocks(backend: GrpcBackend, members: list[hikari.Member], chunk: int = 1000) -> list[float]:
+    """Return, per confirmed ``bulk_members`` of ``chunk`` members, the longest time the loop did not run (ms).
+
+    A ticker task measures the gaps between its turns, as a reader in the bot would wait them.
+    """
+    blocks: list[float] = []
+
+    async def ticker(stop: asyncio.Event) -> float:
+        longest, last = 0.0, time.perf_counter()
+        while not stop.is_set():
+            await asyncio.sleep(0)
+            now = time.perf_counter()
+            longest, last = max(longest, now - last), now
+        return longest
+
+    for start in range(0, len(members) - chunk + 1, chunk):
+        stop = asyncio.Event()
+        task = asyncio.get_running_loop().create_task(ticker(stop))
+        await asyncio.sleep(0)
+        await (await backend.bulk_members(members[start : start + chunk], confirm=True))
+        stop.set()
+        blocks.append(await task * 1e3)
+    return blocks
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--members", type=int, default=20_000)
+    parser.add_argument("--ops", type=int, default=2000, help="operations per single-op stage (at most --members)")
     parser.add_argument("--instructions", metavar="STAGE", help="count instructions of this stage (see above)")
     args = parser.parse_args()
     n = args.members
@@ -196,9 +305,24 @@ def main() -> None:
         lambda: [channels_convert.channel_from_proto(m, app=app) for _ in range(20) for m in channel_messages],
         20 * len(channels),
     )
+    single_stages_from = len(stages)
+    ops = min(n, args.ops)
+
+    async def updates_up_to_issue() -> None:
+        for member in members[:ops]:
+            await backend.member_update(member, confirm=False)
+
+    stage(
+        "client (single ops)",
+        "single write: member_update(confirm=False) with a stand-in stream (nothing sent)",
+        lambda: asyncio.run(updates_up_to_issue()),
+        ops,
+    )
+    blocks = _single_ops(app, ops, stage)
     if args.instructions is not None:
         raise SystemExit(f"no stage named like {args.instructions!r}")
-    channel_stages = stages[channel_stages_from:]
+    single_stages = stages[single_stages_from:]
+    channel_stages = stages[channel_stages_from:single_stages_from]
     del stages[channel_stages_from:]
 
     print(f"{n:,} benchmark members; best of 3; microseconds per member, one core\n")
@@ -216,6 +340,16 @@ def main() -> None:
     print("|---|---|---:|")
     for side, name, us in channel_stages:
         print(f"| {side} | {name} | {us:.2f} |")
+    print(f"\n{ops:,} operations each (on a kura serve on loopback where it says so); best of 3; microseconds per op\n")
+    print("| side | stage | us/op |")
+    print("|---|---|---:|")
+    for side, name, us in single_stages:
+        print(f"| {side} | {name} | {us:.2f} |")
+    if blocks:
+        print(
+            f"\nconfirmed bulk_members of 1,000 members: the loop's longest block per bulk, median"
+            f" {statistics.median(blocks):.2f} ms, max {max(blocks):.2f} ms ({len(blocks)} bulks)"
+        )
 
 
 if __name__ == "__main__":
