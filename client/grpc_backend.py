@@ -36,26 +36,58 @@ DEFAULT_BULK_CHUNK: typing.Final = 1000
 SNAPSHOT_CHUNK: typing.Final = 1 << 20
 
 _M = typing.TypeVar("_M")
+_T = typing.TypeVar("_T")
+_MEMBER_DETAIL: typing.Final = "guild_id=%s user_id=%s"
 
 
-def _fit(chunk: list[_M], build: collections.abc.Callable[[list[_M]], pb.WriteOp], budget: int) -> list[pb.WriteOp]:
+CONVERT_BETWEEN_YIELDS: typing.Final = 200
+"""Objects a bulk converts between two turns of the event loop: about a millisecond, not a whole chunk's worth."""
+
+_Build: typing.TypeAlias = collections.abc.Callable[[list[_M]], collections.abc.Awaitable[pb.WriteOp]]
+
+
+async def _fit(chunk: list[_M], build: _Build[_M], budget: int) -> list[pb.WriteOp]:
     """Build ``chunk`` into one write, or halve it until each part fits the server's message limit."""
-    op = build(chunk)
+    op = await build(chunk)
     if len(chunk) == 1 or op.ByteSize() + 16 <= budget:
         return [op]
     half = len(chunk) // 2
-    return [*_fit(chunk[:half], build, budget), *_fit(chunk[half:], build, budget)]
+    return [*await _fit(chunk[:half], build, budget), *await _fit(chunk[half:], build, budget)]
 
 
-def _members_op(members: list[hikari.Member]) -> pb.WriteOp:
+async def _slices(items: list[_M]) -> collections.abc.AsyncIterator[list[_M]]:
+    """Yield ``items`` in slices of ``CONVERT_BETWEEN_YIELDS``, letting the event loop run between two.
+
+    A bot's loop is then never held for a whole chunk's conversion: its reads and timers go on.
+    """
+    for start in range(0, len(items), CONVERT_BETWEEN_YIELDS):
+        if start:
+            await asyncio.sleep(0)
+        yield items[start : start + CONVERT_BETWEEN_YIELDS]
+
+
+async def _members_op(members: list[hikari.Member]) -> pb.WriteOp:
     """Build an upsert of ``members`` with each converted where it lies in the request (no copy)."""
     op = pb.WriteOp()
     request = op.upsert_members
     request.SetInParent()  # an upsert of no members is still an upsert
     add = request.members.add
     member_into = members_.member_into
-    for member in members:
-        member_into(add(), member)
+    async for part in _slices(members):
+        for member in part:
+            member_into(add(), member)
+    return op
+
+
+async def _copied_op(items: list[_M], field: str, convert: collections.abc.Callable[[_M], typing.Any]) -> pb.WriteOp:
+    """Build the ``upsert_<field>`` of ``items``, each converted message copied in once (channels, roles)."""
+    op = pb.WriteOp()
+    request = getattr(op, f"upsert_{field}")
+    request.SetInParent()  # an upsert of nothing is still an upsert
+    append = getattr(request, field).append
+    async for part in _slices(items):
+        for item in part:
+            append(convert(item))
     return op
 
 
@@ -128,9 +160,11 @@ class GrpcBackend(backend.Backend):
         self._stream: write_stream.WriteStream | None = None
         self._read_only: str | None = None
         """Why the server refused this backend a write session (it serves its database read-only), if it did."""
-        # Held while a write is issued, and by a bulk while it converts (it lets the loop run between
-        # chunks): later writes wait their turn, so writes are issued in the order they were called.
+        # Held by a bulk while it converts (it lets the loop run between chunks) and by whatever waits
+        # behind it: later writes wait their turn, so writes are issued in the order they were called.
         self._issuing = asyncio.Lock()
+        self._turns = 0
+        """Coroutines holding or waiting for ``_issuing``: while none do, a write is issued at once."""
 
     @property
     def session_id(self) -> int | None:
@@ -190,7 +224,7 @@ class GrpcBackend(backend.Backend):
     async def disconnect(self) -> None:
         """Wait until every issued write is committed, then close the session and the channel."""
         if self._stream is not None:
-            async with self._issuing:  # a bulk still converting is issued first
+            async with self._turn():  # a bulk still converting is issued first
                 try:
                     await self._stream.close()
                 finally:
@@ -205,7 +239,7 @@ class GrpcBackend(backend.Backend):
         """Wait until every write issued so far is committed or has failed (read-only: none ever is)."""
         if self._read_only is not None:
             return
-        async with self._issuing:  # a bulk still converting counts as issued
+        async with self._turn():  # a bulk still converting counts as issued
             session = self._session()
         await session.flush()
 
@@ -221,16 +255,36 @@ class GrpcBackend(backend.Backend):
             raise errors.UnavailableError("not connected: call connect() first")
         return self._stub
 
+    @contextlib.asynccontextmanager
+    async def _turn(self) -> collections.abc.AsyncIterator[None]:
+        """Wait for the writes called before (a bulk converting, or queued behind one), in call order."""
+        self._turns += 1
+        try:
+            async with self._issuing:
+                yield
+        finally:
+            self._turns -= 1
+
     async def _write(
-        self, ops: list[pb.WriteOp], operation: str, detail: str, confirm: bool
+        self, op: pb.WriteOp, operation: str, detail: str, detail_args: tuple[object, ...], confirm: bool
     ) -> asyncio.Future[None] | None:
-        async with self._issuing:  # behind any bulk still converting; no wait otherwise
-            future = self._session().issue(ops, operation, detail, confirm=confirm)
-        return future if confirm else None
+        """Issue a single write in call order; with ``confirm`` return its future, else let the sender keep up."""
+        if self._turns:  # behind a bulk still converting, or writes waiting for it
+            async with self._turn():
+                session = self._session()
+                future = session.issue([op], operation, detail, detail_args, confirm=confirm)
+        else:  # nothing to wait for: no lock taken, nothing awaited
+            session = self._session()
+            future = session.issue([op], operation, detail, detail_args, confirm=confirm)
+        if future is None and session.backlogged:
+            # A caller issuing writes without ever yielding would keep the sender (and so the
+            # server) idle until its loop ends; one turn of the loop ships a full message.
+            await asyncio.sleep(0)
+        return future
 
     async def _write_and_wait(self, op: pb.WriteOp, operation: str) -> None:
-        async with self._issuing:
-            future = self._session().issue([op], operation, "", confirm=True)
+        future = await self._write(op, operation, "", (), True)
+        assert future is not None
         await future
 
     # -- writes --------------------------------------------------------------------------------
@@ -246,12 +300,9 @@ class GrpcBackend(backend.Backend):
     @typing_extensions.override
     async def channel_create(self, channel: hikari.GuildChannel, confirm: bool) -> asyncio.Future[None] | None:
         """Store a created channel."""
-        return await self._write(
-            [pb.WriteOp(upsert_channels=pb.UpsertChannelsRequest(channels=[channels_.channel_to_proto(channel)]))],
-            "channel_create",
-            f"channel_id={channel.id}",
-            confirm,
-        )
+        op = pb.WriteOp()
+        op.upsert_channels.channels.append(channels_.channel_to_proto(channel))
+        return await self._write(op, "channel_create", "channel_id=%s", (channel.id,), confirm)
 
     @typing.overload
     async def channel_update(self, channel: hikari.GuildChannel, confirm: typing.Literal[False]) -> None: ...
@@ -264,12 +315,9 @@ class GrpcBackend(backend.Backend):
     @typing_extensions.override
     async def channel_update(self, channel: hikari.GuildChannel, confirm: bool) -> asyncio.Future[None] | None:
         """Update an updated channel."""
-        return await self._write(
-            [pb.WriteOp(upsert_channels=pb.UpsertChannelsRequest(channels=[channels_.channel_to_proto(channel)]))],
-            "channel_update",
-            f"channel_id={channel.id}",
-            confirm,
-        )
+        op = pb.WriteOp()
+        op.upsert_channels.channels.append(channels_.channel_to_proto(channel))
+        return await self._write(op, "channel_update", "channel_id=%s", (channel.id,), confirm)
 
     @typing.overload
     async def guild_join(self, guild: hikari.GatewayGuild, confirm: typing.Literal[False]) -> None: ...
@@ -280,12 +328,9 @@ class GrpcBackend(backend.Backend):
     @typing_extensions.override
     async def guild_join(self, guild: hikari.GatewayGuild, confirm: bool) -> asyncio.Future[None] | None:
         """Store a joined guild."""
-        return await self._write(
-            [pb.WriteOp(upsert_guilds=pb.UpsertGuildsRequest(guilds=[guilds_.guild_to_proto(guild)]))],
-            "guild_join",
-            f"guild_id={guild.id}",
-            confirm,
-        )
+        op = pb.WriteOp()
+        op.upsert_guilds.guilds.append(guilds_.guild_to_proto(guild))
+        return await self._write(op, "guild_join", "guild_id=%s", (guild.id,), confirm)
 
     @typing.overload
     async def guild_update(self, guild: hikari.GatewayGuild, confirm: typing.Literal[False]) -> None: ...
@@ -296,12 +341,9 @@ class GrpcBackend(backend.Backend):
     @typing_extensions.override
     async def guild_update(self, guild: hikari.GatewayGuild, confirm: bool) -> asyncio.Future[None] | None:
         """Update an updated guild."""
-        return await self._write(
-            [pb.WriteOp(upsert_guilds=pb.UpsertGuildsRequest(guilds=[guilds_.guild_to_proto(guild)]))],
-            "guild_update",
-            f"guild_id={guild.id}",
-            confirm,
-        )
+        op = pb.WriteOp()
+        op.upsert_guilds.guilds.append(guilds_.guild_to_proto(guild))
+        return await self._write(op, "guild_update", "guild_id=%s", (guild.id,), confirm)
 
     @typing.overload
     async def member_create(self, member: hikari.Member, confirm: typing.Literal[False]) -> None: ...
@@ -312,12 +354,9 @@ class GrpcBackend(backend.Backend):
     @typing_extensions.override
     async def member_create(self, member: hikari.Member, confirm: bool) -> asyncio.Future[None] | None:
         """Store a created member."""
-        return await self._write(
-            [pb.WriteOp(upsert_members=pb.UpsertMembersRequest(members=[members_.member_to_proto(member)]))],
-            "member_create",
-            f"guild_id={member.guild_id} user_id={member.id}",
-            confirm,
-        )
+        op = pb.WriteOp()
+        members_.member_into(op.upsert_members.members.add(), member)  # in place: no copy
+        return await self._write(op, "member_create", _MEMBER_DETAIL, (member.guild_id, member.id), confirm)
 
     @typing.overload
     async def member_update(self, member: hikari.Member, confirm: typing.Literal[False]) -> None: ...
@@ -328,12 +367,9 @@ class GrpcBackend(backend.Backend):
     @typing_extensions.override
     async def member_update(self, member: hikari.Member, confirm: bool) -> asyncio.Future[None] | None:
         """Update an updated member."""
-        return await self._write(
-            [pb.WriteOp(upsert_members=pb.UpsertMembersRequest(members=[members_.member_to_proto(member)]))],
-            "member_update",
-            f"guild_id={member.guild_id} user_id={member.id}",
-            confirm,
-        )
+        op = pb.WriteOp()
+        members_.member_into(op.upsert_members.members.add(), member)  # in place: no copy
+        return await self._write(op, "member_update", _MEMBER_DETAIL, (member.guild_id, member.id), confirm)
 
     @typing.overload
     async def role_create(self, role: hikari.Role, confirm: typing.Literal[False]) -> None: ...
@@ -344,12 +380,9 @@ class GrpcBackend(backend.Backend):
     @typing_extensions.override
     async def role_create(self, role: hikari.Role, confirm: bool) -> asyncio.Future[None] | None:
         """Store a created role."""
-        return await self._write(
-            [pb.WriteOp(upsert_roles=pb.UpsertRolesRequest(roles=[roles_.role_to_proto(role)]))],
-            "role_create",
-            f"role_id={role.id}",
-            confirm,
-        )
+        op = pb.WriteOp()
+        op.upsert_roles.roles.append(roles_.role_to_proto(role))
+        return await self._write(op, "role_create", "role_id=%s", (role.id,), confirm)
 
     @typing.overload
     async def role_update(self, role: hikari.Role, confirm: typing.Literal[False]) -> None: ...
@@ -360,12 +393,9 @@ class GrpcBackend(backend.Backend):
     @typing_extensions.override
     async def role_update(self, role: hikari.Role, confirm: bool) -> asyncio.Future[None] | None:
         """Update an updated role."""
-        return await self._write(
-            [pb.WriteOp(upsert_roles=pb.UpsertRolesRequest(roles=[roles_.role_to_proto(role)]))],
-            "role_update",
-            f"role_id={role.id}",
-            confirm,
-        )
+        op = pb.WriteOp()
+        op.upsert_roles.roles.append(roles_.role_to_proto(role))
+        return await self._write(op, "role_update", "role_id=%s", (role.id,), confirm)
 
     @typing.overload
     async def channel_delete(self, channel_id: hikari.Snowflake, confirm: typing.Literal[False]) -> None: ...
@@ -378,12 +408,9 @@ class GrpcBackend(backend.Backend):
     @typing_extensions.override
     async def channel_delete(self, channel_id: hikari.Snowflake, confirm: bool) -> asyncio.Future[None] | None:
         """Remove a deleted channel and its threads."""
-        return await self._write(
-            [pb.WriteOp(delete_channel=pb.DeleteChannelRequest(channel_id=channel_id))],
-            "channel_delete",
-            f"channel_id={channel_id}",
-            confirm,
-        )
+        op = pb.WriteOp()
+        op.delete_channel.channel_id = channel_id
+        return await self._write(op, "channel_delete", "channel_id=%s", (channel_id,), confirm)
 
     @typing.overload
     async def guild_leave(self, guild_id: hikari.Snowflake, confirm: typing.Literal[False]) -> None: ...
@@ -394,12 +421,9 @@ class GrpcBackend(backend.Backend):
     @typing_extensions.override
     async def guild_leave(self, guild_id: hikari.Snowflake, confirm: bool) -> asyncio.Future[None] | None:
         """Remove a left guild and everything in it."""
-        return await self._write(
-            [pb.WriteOp(delete_guild=pb.DeleteGuildRequest(guild_id=guild_id))],
-            "guild_leave",
-            f"guild_id={guild_id}",
-            confirm,
-        )
+        op = pb.WriteOp()
+        op.delete_guild.guild_id = guild_id
+        return await self._write(op, "guild_leave", "guild_id=%s", (guild_id,), confirm)
 
     @typing.overload
     async def role_delete(self, role_id: hikari.Snowflake, confirm: typing.Literal[False]) -> None: ...
@@ -410,12 +434,9 @@ class GrpcBackend(backend.Backend):
     @typing_extensions.override
     async def role_delete(self, role_id: hikari.Snowflake, confirm: bool) -> asyncio.Future[None] | None:
         """Remove a deleted role and take it from its members."""
-        return await self._write(
-            [pb.WriteOp(delete_role=pb.DeleteRoleRequest(role_id=role_id))],
-            "role_delete",
-            f"role_id={role_id}",
-            confirm,
-        )
+        op = pb.WriteOp()
+        op.delete_role.role_id = role_id
+        return await self._write(op, "role_delete", "role_id=%s", (role_id,), confirm)
 
     @typing.overload
     async def member_delete(
@@ -434,12 +455,11 @@ class GrpcBackend(backend.Backend):
         self, user_id: hikari.Snowflake, guild_id: hikari.Snowflake, confirm: bool
     ) -> asyncio.Future[None] | None:
         """Remove a deleted member."""
-        return await self._write(
-            [pb.WriteOp(delete_member=pb.DeleteMemberRequest(guild_id=guild_id, user_id=user_id))],
-            "member_delete",
-            f"guild_id={guild_id} user_id={user_id}",
-            confirm,
-        )
+        op = pb.WriteOp()
+        delete = op.delete_member
+        delete.guild_id = guild_id
+        delete.user_id = user_id
+        return await self._write(op, "member_delete", _MEMBER_DETAIL, (guild_id, user_id), confirm)
 
     @typing.overload
     async def bulk_channels(
@@ -460,9 +480,7 @@ class GrpcBackend(backend.Backend):
         """Insert or update channels in bulk, in one transaction."""
         return await self._write_bulk(
             list(channels),
-            lambda part: pb.WriteOp(
-                upsert_channels=pb.UpsertChannelsRequest(channels=[channels_.channel_to_proto(c) for c in part])
-            ),
+            lambda part: _copied_op(part, "channels", channels_.channel_to_proto),
             "bulk_channels",
             confirm,
         )
@@ -504,36 +522,33 @@ class GrpcBackend(backend.Backend):
     ) -> asyncio.Future[None] | None:
         """Insert or update roles in bulk, in one transaction."""
         return await self._write_bulk(
-            list(roles),
-            lambda part: pb.WriteOp(upsert_roles=pb.UpsertRolesRequest(roles=[roles_.role_to_proto(r) for r in part])),
-            "bulk_roles",
-            confirm,
+            list(roles), lambda part: _copied_op(part, "roles", roles_.role_to_proto), "bulk_roles", confirm
         )
 
     async def _write_bulk(
         self,
         items: list[_M],
-        build: collections.abc.Callable[[list[_M]], pb.WriteOp],
+        build: _Build[_M],
         operation: str,
         confirm: bool,
     ) -> asyncio.Future[None] | None:
         """Send a bulk as chunks of one seq: stored together in one transaction, each chunk within limits.
 
-        Chunks are converted one at a time, letting the event loop run between them (a large bulk would
-        hold it for seconds); writes called meanwhile wait on ``_issuing`` and are issued after this one.
+        Chunks are converted a slice at a time, letting the event loop run between slices (a large bulk
+        would hold it for seconds, a chunk for milliseconds); writes called meanwhile wait their turn
+        (``_turn``) and are issued after this one.
         """
-        async with self._issuing:
+        async with self._turn():
             session = self._session()
             ops: list[pb.WriteOp] = []
             for start in range(0, len(items), self._bulk_chunk_size):
                 if start:
                     await asyncio.sleep(0)
-                ops.extend(_fit(items[start : start + self._bulk_chunk_size], build, session.max_request_bytes))
+                ops.extend(await _fit(items[start : start + self._bulk_chunk_size], build, session.max_request_bytes))
             # A bulk of nothing is still sent, so its future completes in order with the rest.
-            future = session.issue(
-                ops or [build([])], operation, f"objects={len(items)} chunks={len(ops)}", confirm=confirm
+            return session.issue(
+                ops or [await build([])], operation, "objects=%d chunks=%d", (len(items), len(ops)), confirm=confirm
             )
-        return future if confirm else None
 
     @typing_extensions.override
     async def clear(self, channels: bool, guilds: bool, members: bool, roles: bool) -> None:
@@ -568,49 +583,71 @@ class GrpcBackend(backend.Backend):
         finally:
             call.cancel()
 
+    async def _read(
+        self,
+        rpc: str,
+        request: collections.abc.Callable[[], typing.Any],
+        field: str,
+        convert: collections.abc.Callable[..., _T],
+    ) -> collections.abc.AsyncGenerator[_T, None]:
+        """Yield the objects of one read, converted; closing early cancels the call on the server.
+
+        One generator between the caller and the call, reading it with ``read()``: a point get
+        is a round trip plus these few steps, so every layer here counts.
+        """
+        call = getattr(self._calls(), rpc)(request())
+        app = self._app
+        eof = grpc.aio.EOF
+        try:
+            while (response := await call.read()) is not eof:
+                for message in getattr(response, field):
+                    yield convert(message, app=app)
+        except grpc.aio.AioRpcError as exc:
+            raise errors.from_rpc_error(exc) from None
+        finally:
+            call.cancel()
+
     @typing_extensions.override
-    async def iter_channels(
+    def iter_channels(
         self, query: queries.ChannelQuery | None = None
     ) -> collections.abc.AsyncIterator[hikari.GuildChannel]:
         """Iterate through the channels and threads that match the query."""
-        request = pb.IterChannelsRequest(query=None if query is None else channels_.channel_query_to_proto(query))
-        # aclosing: a consumer that stops early cancels the server's work at once, not at garbage collection.
-        async with contextlib.aclosing(self._batches(self._calls().IterChannels, request)) as batches:
-            async for response in batches:
-                for message in response.channels:
-                    yield channels_.channel_from_proto(message, app=self._app)
+        return self._read(
+            "IterChannels",
+            lambda: pb.IterChannelsRequest(query=None if query is None else channels_.channel_query_to_proto(query)),
+            "channels",
+            channels_.channel_from_proto,
+        )
 
     @typing_extensions.override
-    async def iter_guilds(self, query: queries.GuildQuery | None = None) -> collections.abc.AsyncIterator[hikari.Guild]:
+    def iter_guilds(self, query: queries.GuildQuery | None = None) -> collections.abc.AsyncIterator[hikari.Guild]:
         """Iterate through the guilds that match the query."""
-        request = pb.IterGuildsRequest(query=None if query is None else guilds_.guild_query_to_proto(query))
-        # aclosing: a consumer that stops early cancels the server's work at once, not at garbage collection.
-        async with contextlib.aclosing(self._batches(self._calls().IterGuilds, request)) as batches:
-            async for response in batches:
-                for message in response.guilds:
-                    yield guilds_.guild_from_proto(message, app=self._app)
+        return self._read(
+            "IterGuilds",
+            lambda: pb.IterGuildsRequest(query=None if query is None else guilds_.guild_query_to_proto(query)),
+            "guilds",
+            guilds_.guild_from_proto,
+        )
 
     @typing_extensions.override
-    async def iter_members(
-        self, query: queries.MemberQuery | None = None
-    ) -> collections.abc.AsyncIterator[hikari.Member]:
+    def iter_members(self, query: queries.MemberQuery | None = None) -> collections.abc.AsyncIterator[hikari.Member]:
         """Iterate through the members that match the query."""
-        request = pb.IterMembersRequest(query=None if query is None else members_.member_query_to_proto(query))
-        # aclosing: a consumer that stops early cancels the server's work at once, not at garbage collection.
-        async with contextlib.aclosing(self._batches(self._calls().IterMembers, request)) as batches:
-            async for response in batches:
-                for message in response.members:
-                    yield members_.member_from_proto(message, app=self._app)
+        return self._read(
+            "IterMembers",
+            lambda: pb.IterMembersRequest(query=None if query is None else members_.member_query_to_proto(query)),
+            "members",
+            members_.member_from_proto,
+        )
 
     @typing_extensions.override
-    async def iter_roles(self, query: queries.RoleQuery | None = None) -> collections.abc.AsyncIterator[hikari.Role]:
+    def iter_roles(self, query: queries.RoleQuery | None = None) -> collections.abc.AsyncIterator[hikari.Role]:
         """Iterate through the roles that match the query."""
-        request = pb.IterRolesRequest(query=None if query is None else roles_.role_query_to_proto(query))
-        # aclosing: a consumer that stops early cancels the server's work at once, not at garbage collection.
-        async with contextlib.aclosing(self._batches(self._calls().IterRoles, request)) as batches:
-            async for response in batches:
-                for message in response.roles:
-                    yield roles_.role_from_proto(message, app=self._app)
+        return self._read(
+            "IterRoles",
+            lambda: pb.IterRolesRequest(query=None if query is None else roles_.role_query_to_proto(query)),
+            "roles",
+            roles_.role_from_proto,
+        )
 
     # -- snapshot and restore ------------------------------------------------------------------
 

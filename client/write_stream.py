@@ -1,10 +1,11 @@
 """The client half of a write session: send writes in issue order, match outcomes to futures, reconnect.
 
-Every write gets the next sequence number and a future the moment it is issued,
-then waits in a queue that one sender task drains into ``Write`` messages
-(as many writes per message as are ready). One receiver task reads the
-server's commit and failure reports and completes the futures; failures of
-writes nobody awaits are logged, counted and passed to the error callback.
+Every write gets the next sequence number the moment it is issued (and a future
+when its caller waits for it), is encoded once, then waits in a queue that one
+sender task drains into ``Write`` messages (as many writes per message as are
+ready). One receiver task reads the server's commit and failure reports and
+completes the futures; failures of writes nobody awaits are logged, counted and
+passed to the error callback.
 
 A write is held until the server reports its outcome. When the stream breaks
 because the server went away, the stream reconnects with backoff, resumes its
@@ -73,11 +74,20 @@ _WRITE_METHOD: typing.Final = "/{}/Write".format(pb.DESCRIPTOR.services_by_name[
 def _framed(op: pb.WriteOp) -> bytes:
     """Encode ``op`` as one element of ``WriteRequest.ops``: a message is the concatenation of its fields."""
     data = op.SerializeToString()
-    return _OPS_TAG + _varint(len(data)) + data
+    size = len(data)
+    head = _HEADS.get(size)
+    if head is None:
+        head = _OPS_TAG + _varint(size)
+        if size < _CACHED_HEADS_BELOW:
+            _HEADS[size] = head
+    return head + data
 
 
 _OPS_TAG: typing.Final = bytes([1 << 3 | 2])
 """``WriteRequest.ops`` is field 1, length-delimited."""
+_HEADS: dict[int, bytes] = {}
+"""The tag and length that start an encoded op, by length: single writes come in a few hundred sizes."""
+_CACHED_HEADS_BELOW: typing.Final = 1 << 14
 
 
 def _varint(value: int) -> bytes:
@@ -91,16 +101,23 @@ def _varint(value: int) -> bytes:
 
 @dataclasses.dataclass(slots=True)
 class _Pending:
-    future: asyncio.Future[None]
+    seq: int
+    future: asyncio.Future[None] | None
+    """Completed with the write's outcome; None for a ``confirm=False`` write, which nobody awaits."""
     operation: str
     detail: str
-    confirmed: bool
-    ops: list[bytes] = dataclasses.field(default_factory=list)
+    """A %-format of the ids the write concerns, filled in from ``detail_args`` only when it fails."""
+    detail_args: tuple[object, ...]
+    ops: list[bytes]
     """The write's ops, each encoded as an element of ``WriteRequest.ops``: sent, and sent again after a reconnect.
 
     Encoding each op once when it is issued spares copying it into a ``WriteRequest`` message
     (and encoding it again) every time it is sent.
     """
+
+    def describe(self) -> str:
+        """Return the ids the write concerns, e.g. ``guild_id=1 user_id=2``."""
+        return self.detail % self.detail_args
 
 
 class WriteStream:
@@ -124,7 +141,11 @@ class WriteStream:
         # sender looks at the next write before taking it.
         self._outgoing: collections.deque[bytes | None] = collections.deque()
         self._ready = asyncio.Event()
-        self._pending: collections.OrderedDict[int, _Pending] = collections.OrderedDict()
+        # Writes in flight, in seq order: outcomes arrive in that order (failures may come first).
+        self._pending: collections.deque[_Pending] = collections.deque()
+        # flush() calls waiting: each for every write up to the seq it noted (in increasing order).
+        self._flushes: collections.deque[tuple[int, asyncio.Future[None]]] = collections.deque()
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._seq = 0
         self._broken: errors.KuraError | None = None
         self._connected = False
@@ -138,6 +159,11 @@ class WriteStream:
         """The most bytes of writes one message may carry, from the limit the server announced."""
 
     @property
+    def backlogged(self) -> bool:
+        """Return True when a full message of writes waits to be sent: a caller should let the sender run."""
+        return len(self._outgoing) >= MAX_OPS_PER_MESSAGE
+
+    @property
     def reconnecting(self) -> bool:
         """Return True while the server is away and writes wait for the stream to reconnect."""
         return self._task is not None and not self._connected and self._broken is None
@@ -146,31 +172,50 @@ class WriteStream:
         """Open the stream and wait for the server to name the session."""
         self._call = await self._open_call()
         self._connected = True
-        self._task = asyncio.get_running_loop().create_task(self._run(), name=f"kura-write-{self.session_id}")
+        self._loop = asyncio.get_running_loop()
+        self._task = self._loop.create_task(self._run(), name=f"kura-write-{self.session_id}")
         _LOGGER.info("write session opened session_id=%d", self.session_id)
 
-    def issue(self, ops: list[pb.WriteOp], operation: str, detail: str, *, confirm: bool) -> asyncio.Future[None]:
-        """Queue the ops of one write (several only for a chunked bulk) and return its future."""
+    def issue(
+        self,
+        ops: list[pb.WriteOp],
+        operation: str,
+        detail: str = "",
+        detail_args: tuple[object, ...] = (),
+        *,
+        confirm: bool,
+    ) -> asyncio.Future[None] | None:
+        """Queue the ops of one write (several only for a chunked bulk); return its future if ``confirm``.
+
+        ``detail % detail_args`` names what the write concerns in a failure's report: it is
+        formatted only if the write fails.
+        """
         if self._broken is not None:
             raise self._broken
-        if self._task is None or self._closing:
+        if self._task is None or self._closing or self._loop is None:
             raise errors.UnavailableError("not connected: call connect() first")
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        entry = _Pending(future, operation, detail, confirm)
+        future = self._loop.create_future() if confirm else None
         if not self._connected and self._policy is not None and len(self._pending) >= self._policy.max_queued_writes:
             error: errors.KuraError = errors.UnavailableError(
                 f"{operation}: the server is unreachable and {len(self._pending)} writes already wait for it"
                 " (ReconnectPolicy.max_queued_writes)"
             )
-            self._report_failure(entry, error)
+            self._report_failure(_Pending(0, future, operation, detail, detail_args, []), error)
             return future
         seq = self._seq + 1
-        for op in ops:
+        if len(ops) == 1:  # a single write: most of them
+            op = ops[0]
             op.seq = seq
-        for op in ops[:-1]:
-            op.partial = True
-        entry.ops = [_framed(op) for op in ops]
-        largest = max(len(op) for op in entry.ops)
+            encoded = [_framed(op)]
+            largest = len(encoded[0])
+        else:
+            for op in ops:
+                op.seq = seq
+            for op in ops[:-1]:
+                op.partial = True
+            encoded = [_framed(op) for op in ops]
+            largest = max(map(len, encoded))
+        entry = _Pending(seq, future, operation, detail, detail_args, encoded)
         if largest > self.max_request_bytes:
             # Refused here: sent, it would end the whole stream with RESOURCE_EXHAUSTED.
             error = errors.ResourceExhaustedError(
@@ -180,16 +225,18 @@ class WriteStream:
             self._report_failure(entry, error)
             return future
         self._seq = seq
-        self._pending[seq] = entry
+        self._pending.append(entry)
         if self._connected:
-            self._outgoing.extend(entry.ops)
+            self._outgoing.extend(encoded)
             self._ready.set()
         return future
 
     async def flush(self) -> None:
         """Wait until every write issued so far is committed or has failed."""
-        if self._pending:
-            await asyncio.wait([pending.future for pending in self._pending.values()])
+        if self._pending and self._loop is not None:
+            waiter = self._loop.create_future()
+            self._flushes.append((self._seq, waiter))
+            await waiter
 
     async def close(self) -> None:
         """Wait for every issued write, then half-close and end the session."""
@@ -299,7 +346,7 @@ class WriteStream:
                 )
                 continue
             self.reconnects += 1
-            self._outgoing.extend(op for entry in self._pending.values() for op in entry.ops)
+            self._outgoing.extend(op for entry in self._pending for op in entry.ops)
             self._connected = True
             self._ready.set()
             _LOGGER.warning(
@@ -369,41 +416,55 @@ class WriteStream:
 
     def _commit_through(self, seq: int) -> None:
         pending = self._pending
-        while pending:
-            first = next(iter(pending))
-            if first > seq:
-                return
-            entry = pending.pop(first)
-            if not entry.future.done():
-                entry.future.set_result(None)
+        while pending and pending[0].seq <= seq:
+            future = pending.popleft().future
+            if future is not None and not future.done():
+                future.set_result(None)
+        self._settle_flushes()
 
     def _fail(self, seq: int, error: errors.KuraError) -> None:
-        entry = self._pending.pop(seq, None)
-        if entry is not None:
-            self._report_failure(entry, error)
+        pending = self._pending
+        for index, entry in enumerate(pending):
+            if entry.seq >= seq:
+                if entry.seq == seq:
+                    del pending[index]
+                    self._report_failure(entry, error)
+                break
+        self._settle_flushes()
+
+    def _settle_flushes(self) -> None:
+        """Complete the flush() calls whose writes all have their outcome."""
+        flushes = self._flushes
+        if not flushes:
+            return
+        lowest = self._pending[0].seq if self._pending else self._seq + 1
+        while flushes and flushes[0][0] < lowest:
+            waiter = flushes.popleft()[1]
+            if not waiter.done():
+                waiter.set_result(None)
 
     def _report_failure(self, entry: _Pending, error: errors.KuraError) -> None:
         """Fail a confirmed write's future; log, count and pass on an unconfirmed one's failure."""
-        if entry.confirmed:
-            if not entry.future.done():
-                entry.future.set_exception(error)
+        future = entry.future
+        if future is not None:
+            if not future.done():
+                future.set_exception(error)
             return
-        # Nobody awaits this future; completing it with a result keeps asyncio from
-        # warning about a never-retrieved exception, and the failure is reported here.
         self.failed_writes += 1
-        _LOGGER.error("write failed op=%s %s error=%s", entry.operation, entry.detail, error)
-        if not entry.future.done():
-            entry.future.set_result(None)
+        detail = entry.describe()
+        _LOGGER.error("write failed op=%s %s error=%s", entry.operation, detail, error)
         if self._on_error is not None:
             try:
-                self._on_error(WriteError(entry.operation, entry.detail, error))
+                self._on_error(WriteError(entry.operation, detail, error))
             except Exception:
-                _LOGGER.exception("error callback raised op=%s %s", entry.operation, entry.detail)
+                _LOGGER.exception("error callback raised op=%s %s", entry.operation, detail)
 
     def _break(self, error: errors.KuraError) -> None:
         """Fail every write in flight and refuse new ones: the stream is gone."""
         if self._broken is None:
             _LOGGER.error("write session broken session_id=%s error=%s", self.session_id, error)
             self._broken = error
-        for seq in list(self._pending):
-            self._fail(seq, error)
+        pending = self._pending
+        while pending:
+            self._report_failure(pending.popleft(), error)
+        self._settle_flushes()

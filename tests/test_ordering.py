@@ -9,6 +9,8 @@ import hikari
 import payloads
 
 from hikari_kura.client import GrpcBackend, MemberQuery, RoleQuery
+from hikari_kura.client.grpc_backend import CONVERT_BETWEEN_YIELDS
+from hikari_kura.client.write_stream import MAX_OPS_PER_MESSAGE
 
 GUILD = payloads.GUILD_ID
 
@@ -150,3 +152,61 @@ async def test_disconnect_while_a_bulk_converts_sends_it_first(target: str, app:
         assert len([m async for m in reader.iter_members(MemberQuery(guild_id=GUILD))]) == 300
     finally:
         await reader.disconnect()
+
+
+async def test_writes_called_while_one_chunk_converts_wait_for_it_and_keep_call_order(
+    backend: GrpcBackend, app: hikari.GatewayBot
+) -> None:
+    # One chunk of 1,000 (the default chunk size): the bulk lets the loop run inside the chunk's conversion.
+    members = [_member(app, user_id, "bulk", []) for user_id in range(1, 1001)]
+    bulk = asyncio.create_task(backend.bulk_members(members, confirm=True))
+    turns_while_converting = 0
+
+    async def other_task() -> None:
+        nonlocal turns_while_converting
+        while not bulk.done():
+            turns_while_converting += 1
+            await asyncio.sleep(0)
+
+    ticker = asyncio.create_task(other_task())
+    await asyncio.sleep(0)  # the bulk starts and converts its first slice
+    assert not bulk.done()
+    later = asyncio.create_task(backend.member_update(_member(app, 7, "after", []), confirm=True))
+    await (await bulk)
+    await ticker
+    await (await later)
+
+    stored = {int(m.id): m.nickname async for m in backend.iter_members(MemberQuery(guild_id=GUILD))}
+    assert turns_while_converting >= 1000 // CONVERT_BETWEEN_YIELDS - 1
+    assert len(stored) == 1000
+    assert stored[7] == "after"
+    assert stored[8] == "bulk"
+
+
+async def test_a_caller_issuing_unconfirmed_writes_without_pause_lets_other_tasks_run(
+    backend: GrpcBackend, app: hikari.GatewayBot
+) -> None:
+    # A loop that never awaits anything but the writes: once a full message of them waits to be
+    # sent, a write lets the loop run, so the sender ships them while the caller goes on.
+    members = [_member(app, user_id, f"v{user_id}", []) for user_id in range(1, 2 * MAX_OPS_PER_MESSAGE + 1)]
+    ran = asyncio.Event()
+    observer = asyncio.create_task(_set(ran))
+    seen_during_loop = []
+    for member in members:
+        await backend.member_update(member, confirm=False)
+        seen_during_loop.append(ran.is_set())
+    final = _member(app, 1, "last", [])
+    await (await backend.member_update(final, confirm=True))
+    await observer
+
+    stored = {int(m.id): m.nickname async for m in backend.iter_members(MemberQuery(guild_id=GUILD))}
+    assert any(seen_during_loop)
+    assert not seen_during_loop[0]
+    assert len(stored) == len(members)
+    assert stored[1] == "last"
+    assert stored[len(members)] == f"v{len(members)}"
+    assert backend.failed_writes == 0
+
+
+async def _set(event: asyncio.Event) -> None:
+    event.set()
