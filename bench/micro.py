@@ -63,9 +63,9 @@ class _IssuedOps:
     backlogged = False
 
     def __init__(self) -> None:
-        self.ops: list[pb.WriteOp] = []
+        self.ops: list[bytes] = []
 
-    def issue(self, ops: list[pb.WriteOp], *_: object, **__: object) -> None:
+    def issue(self, ops: list[bytes], *_: object, **__: object) -> None:
         self.ops = ops
 
 
@@ -200,28 +200,22 @@ def main() -> None:
         lambda: [members_convert.member_to_proto(m) for m in members],
     )
 
-    # What bulk_members does before the write stream: conversion, chunks of 1,000, their size check.
+    # What bulk_members does before the write stream: conversion, chunks of 1,000 serialised and sized.
     backend = GrpcBackend("127.0.0.1:1", app=app)
     session = _IssuedOps()
     backend._stream = session  # type: ignore[assignment]  # a stand-in: nothing is sent
     stage(
         "client",
-        "bulk_members up to issue (convert, chunk requests, size check)",
+        "bulk_members up to issue (convert, serialise chunks, size check)",
         lambda: asyncio.run(backend.bulk_members(members, confirm=False)),
     )
     asyncio.run(backend.bulk_members(members, confirm=False))  # the stage may not have run (--instructions)
     ops = session.ops
-
-    def requests() -> list[bytes]:
-        # What the write stream did before 2026-11-26: size each op, copy it into a WriteRequest, serialise.
-        for op in ops:
-            op.ByteSize()
-        return [pb.WriteRequest(ops=[op]).SerializeToString() for op in ops]
-
-    stage("client, before (not in the total)", "write stream: size, WriteRequest copy, serialise", requests)
-    # What it does now: encode each op once, as an element of WriteRequest.ops, when it is issued.
-    encoded = [write_stream._framed(op) for op in ops]
-    stage("client", "write stream: encode each op once", lambda: [write_stream._framed(op) for op in ops])
+    # What the write stream does with them: put each one's seq ahead, frame it as an element of WriteRequest.ops.
+    encoded = [write_stream._framed(op, 1, False) for op in ops]
+    stage(
+        "client", "write stream: frame each op with its seq", lambda: [write_stream._framed(op, 1, False) for op in ops]
+    )
     stage("server", "parse WriteRequest", lambda: [pb.WriteRequest.FromString(b) for b in encoded])
     parsed = [m for b in encoded for m in pb.WriteRequest.FromString(b).ops[0].upsert_members.members]
 

@@ -46,24 +46,23 @@ CONVERT_BETWEEN_YIELDS: typing.Final = 200
 _Build: typing.TypeAlias = collections.abc.Callable[[list[_M]], collections.abc.Awaitable[pb.WriteOp]]
 
 
-async def _fit(chunk: list[_M], build: _Build[_M], budget: int) -> list[pb.WriteOp]:
-    """Build ``chunk`` into one write, or halve it until each part fits the server's message limit."""
-    op = await build(chunk)
-    if len(chunk) == 1 or op.ByteSize() + 16 <= budget:
+async def _fit(chunk: list[_M], build: _Build[_M], budget: int) -> list[bytes]:
+    """Build ``chunk`` into one serialised write, or halve it until each part fits the server's message limit."""
+    op = (await build(chunk)).SerializeToString()  # sized by its bytes: no separate ByteSize walk
+    if len(chunk) == 1 or len(op) + 32 <= budget:
         return [op]
     half = len(chunk) // 2
     return [*await _fit(chunk[:half], build, budget), *await _fit(chunk[half:], build, budget)]
 
 
 async def _slices(items: list[_M]) -> collections.abc.AsyncIterator[list[_M]]:
-    """Yield ``items`` in slices of ``CONVERT_BETWEEN_YIELDS``, letting the event loop run between two.
+    """Yield ``items`` in slices of ``CONVERT_BETWEEN_YIELDS``, letting the event loop run after each.
 
     A bot's loop is then never held for a whole chunk's conversion: its reads and timers go on.
     """
     for start in range(0, len(items), CONVERT_BETWEEN_YIELDS):
-        if start:
-            await asyncio.sleep(0)
         yield items[start : start + CONVERT_BETWEEN_YIELDS]
+        await asyncio.sleep(0)  # after the last slice too: the chunk is serialised next
 
 
 async def _members_op(members: list[hikari.Member]) -> pb.WriteOp:
@@ -272,10 +271,10 @@ class GrpcBackend(backend.Backend):
         if self._turns:  # behind a bulk still converting, or writes waiting for it
             async with self._turn():
                 session = self._session()
-                future = session.issue([op], operation, detail, detail_args, confirm=confirm)
+                future = session.issue([op.SerializeToString()], operation, detail, detail_args, confirm=confirm)
         else:  # nothing to wait for: no lock taken, nothing awaited
             session = self._session()
-            future = session.issue([op], operation, detail, detail_args, confirm=confirm)
+            future = session.issue([op.SerializeToString()], operation, detail, detail_args, confirm=confirm)
         if future is None and session.backlogged:
             # A caller issuing writes without ever yielding would keep the sender (and so the
             # server) idle until its loop ends; one turn of the loop ships a full message.
@@ -540,14 +539,18 @@ class GrpcBackend(backend.Backend):
         """
         async with self._turn():
             session = self._session()
-            ops: list[pb.WriteOp] = []
+            ops: list[bytes] = []
             for start in range(0, len(items), self._bulk_chunk_size):
                 if start:
                     await asyncio.sleep(0)
                 ops.extend(await _fit(items[start : start + self._bulk_chunk_size], build, session.max_request_bytes))
             # A bulk of nothing is still sent, so its future completes in order with the rest.
             return session.issue(
-                ops or [await build([])], operation, "objects=%d chunks=%d", (len(items), len(ops)), confirm=confirm
+                ops or [(await build([])).SerializeToString()],
+                operation,
+                "objects=%d chunks=%d",
+                (len(items), len(ops)),
+                confirm=confirm,
             )
 
     @typing_extensions.override

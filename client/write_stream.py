@@ -71,20 +71,28 @@ ErrorCallback: typing.TypeAlias = typing.Callable[[WriteError], None]
 _WRITE_METHOD: typing.Final = "/{}/Write".format(pb.DESCRIPTOR.services_by_name["CacheService"].full_name)
 
 
-def _framed(op: pb.WriteOp) -> bytes:
-    """Encode ``op`` as one element of ``WriteRequest.ops``: a message is the concatenation of its fields."""
-    data = op.SerializeToString()
-    size = len(data)
+def _framed(op: bytes, seq: int, partial: bool) -> bytes:
+    """Encode a serialised ``WriteOp`` as one element of ``WriteRequest.ops``, its seq (and partial flag) put ahead.
+
+    A message is the concatenation of its fields, in any order: the op is serialised once by
+    whoever built it (a bulk sizes its chunks by those bytes), and its seq is written here.
+    """
+    inner = (_SEQ_PARTIAL_TAGS if partial else _SEQ_TAG) + _varint(seq) + op
+    size = len(inner)
     head = _HEADS.get(size)
     if head is None:
         head = _OPS_TAG + _varint(size)
         if size < _CACHED_HEADS_BELOW:
             _HEADS[size] = head
-    return head + data
+    return head + inner
 
 
 _OPS_TAG: typing.Final = bytes([1 << 3 | 2])
 """``WriteRequest.ops`` is field 1, length-delimited."""
+_SEQ_TAG: typing.Final = bytes([1 << 3 | 0])
+"""``WriteOp.seq`` is field 1, a varint."""
+_SEQ_PARTIAL_TAGS: typing.Final = bytes([2 << 3 | 0, 1]) + _SEQ_TAG
+"""``WriteOp.partial`` (field 2, a varint) set to true, then the seq's tag."""
 _HEADS: dict[int, bytes] = {}
 """The tag and length that start an encoded op, by length: single writes come in a few hundred sizes."""
 _CACHED_HEADS_BELOW: typing.Final = 1 << 14
@@ -178,7 +186,7 @@ class WriteStream:
 
     def issue(
         self,
-        ops: list[pb.WriteOp],
+        ops: list[bytes],
         operation: str,
         detail: str = "",
         detail_args: tuple[object, ...] = (),
@@ -187,6 +195,7 @@ class WriteStream:
     ) -> asyncio.Future[None] | None:
         """Queue the ops of one write (several only for a chunked bulk); return its future if ``confirm``.
 
+        Each op is a ``WriteOp`` serialised without its seq and partial flag, which are added here.
         ``detail % detail_args`` names what the write concerns in a failure's report: it is
         formatted only if the write fails.
         """
@@ -204,16 +213,11 @@ class WriteStream:
             return future
         seq = self._seq + 1
         if len(ops) == 1:  # a single write: most of them
-            op = ops[0]
-            op.seq = seq
-            encoded = [_framed(op)]
+            encoded = [_framed(ops[0], seq, False)]
             largest = len(encoded[0])
         else:
-            for op in ops:
-                op.seq = seq
-            for op in ops[:-1]:
-                op.partial = True
-            encoded = [_framed(op) for op in ops]
+            last = len(ops) - 1
+            encoded = [_framed(op, seq, index < last) for index, op in enumerate(ops)]
             largest = max(map(len, encoded))
         entry = _Pending(seq, future, operation, detail, detail_args, encoded)
         if largest > self.max_request_bytes:
