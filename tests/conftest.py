@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import collections.abc
 import pathlib
+import tempfile
 import typing
 
 import grpc
@@ -56,11 +57,22 @@ async def postgres_url(postgres_cluster: postgres.Cluster) -> collections.abc.As
 
 
 @pytest.fixture
-def database(engine: str, tmp_path: pathlib.Path, request: pytest.FixtureRequest) -> pathlib.Path | str:
-    """Return a fresh, empty database of the engine: a SQLite file path or a PostgreSQL URL."""
+def database(
+    engine: str, tmp_path: pathlib.Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> pathlib.Path | str:
+    """Return a fresh, empty database of the engine: a SQLite file path or a PostgreSQL URL.
+
+    The PostgreSQL engine keeps its snapshot and restore files in the system's temporary
+    directory: each test gets one of its own, so what a test finds there is its own doing
+    (not another test run's on the same machine).
+    """
     if engine == "sqlite":
         return tmp_path / "kura.sqlite3"
-    return typing.cast(str, request.getfixturevalue("postgres_url"))
+    url = typing.cast(str, request.getfixturevalue("postgres_url"))  # the cluster first: it needs the real one
+    temporary = tmp_path / "system-tmp"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    return url
 
 
 @pytest.fixture
