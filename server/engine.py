@@ -92,6 +92,9 @@ class Engine(typing.Protocol):
     async def fetch(self, sql: str, params: collections.abc.Sequence[object]) -> list[typing.Any]:
         """Run one read statement (``?`` placeholders) and return its rows as sequences."""
 
+    async def lookup(self, sql: str, params: collections.abc.Sequence[object]) -> list[typing.Any]:
+        """Like ``fetch``, for a statement that reads one row at most by a unique key (a point get)."""
+
     async def counts(self) -> dict[str, int]:
         """Return how many objects of each kind are stored."""
 

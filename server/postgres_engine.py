@@ -57,8 +57,12 @@ _Connection: typing.TypeAlias = "asyncpg.pool.PoolConnectionProxy[asyncpg.Record
 
 
 @functools.lru_cache(maxsize=512)
+@functools.lru_cache(maxsize=1024)
 def numbered(sql: str) -> str:
-    """Return ``sql`` with each ``?`` placeholder numbered as PostgreSQL wants (``$1``, ``$2``, ...)."""
+    """Return ``sql`` with each ``?`` placeholder numbered as PostgreSQL wants (``$1``, ``$2``, ...).
+
+    Cached: reads repeat a few statement shapes (``reads.shape``), so each is numbered once.
+    """
     counter = iter(range(1, sql.count("?") + 1))
     return _PLACEHOLDER.sub(lambda _: f"${next(counter)}", sql)
 
@@ -359,6 +363,10 @@ class PostgresEngine:
                 return list(await conn.fetch(numbered(sql), *values))
         except _LOST as exc:
             raise errors.Unavailable(f"database unavailable: {exc}") from exc
+
+    async def lookup(self, sql: str, params: collections.abc.Sequence[object]) -> list[typing.Any]:
+        """Run a point get: as ``fetch`` (asyncpg already runs statements on the event loop, no thread hop)."""
+        return await self.fetch(sql, params)
 
     async def counts(self) -> dict[str, int]:
         """Return how many objects of each kind are stored."""

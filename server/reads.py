@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import collections.abc
 import dataclasses
+import functools
 import typing
 
-from google.protobuf import duration_pb2, message
+from google.protobuf import descriptor, duration_pb2, message
 
 from hikari_kura.server import rows, validation
 
@@ -48,35 +49,97 @@ ROLES: typing.Final = Table("roles", ("id",), frozenset({"id", "guild_id", "bot_
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class Plan:
-    """A query ready to page: SQL with a placeholder for the key condition, and its parameters."""
+class Shape:
+    """What every query of one table filtering the same fields shares, built once: its SQL and key.
+
+    Queries differ by their values far more often than by the fields they set, so the
+    SQL of a shape is built on its first query and reused (``shape`` caches it).
+    """
 
     table: Table
-    select: str
-    where: list[str]
-    params: list[object]
+    first_sql: str
+    """The first page's statement: the filters, key order and ``LIMIT ?``."""
+    next_sql: str
+    """A later page's statement: the first's with the key condition after the filters."""
+    order: tuple[int, ...]
+    """Which filter value each filter placeholder takes, in placeholder order."""
+    ids: tuple[tuple[int, str], ...]
+    """The filter values that must be snowflakes, with the field path an error names."""
+    converted: tuple[tuple[int, str], ...]
+    """The filter values stored in another form than the query's (durations, permissions), with their names."""
     key_columns: tuple[str, ...]
-    pinned: frozenset[str] = frozenset()
-    """Key columns an equality filter fixes: every row of the query has the same value there."""
+    after_key: tuple[int, ...]
+    """Which columns of the last row's key the key condition compares (those no filter pins)."""
+    unique: bool
+    """Filters pin every key column: a query matches one row at most."""
+
+
+def _shape(table: Table, fields: tuple[descriptor.FieldDescriptor, ...]) -> Shape:
+    """Build the SQL and key of queries over ``table`` that set ``fields`` (in field order)."""
+    names = [field.name for field in fields]
+    positions = {name: index for index, name in enumerate(names)}
+    if table is MEMBERS and "role_id" in positions:
+        # Members holding a role: walk the role index in key order and join each member.
+        select = (
+            "SELECT m.guild_id, m.id, m.data FROM member_roles r"
+            " JOIN members m ON m.guild_id = r.guild_id AND m.id = r.user_id"
+        )
+        # Key filters go on the role index's own columns, so one index range serves them.
+        role_columns = {"guild_id": "r.guild_id", "id": "r.user_id"}
+        others = [name for name in names if name != "role_id"]
+        where = ["r.role_id = ?", *(f"{role_columns.get(name, 'm.' + name)} = ?" for name in others)]
+        order = (positions["role_id"], *(positions[name] for name in others))
+        key_columns: tuple[str, ...] = ("r.guild_id", "r.user_id")
+        pinned = {column for name, column in role_columns.items() if name in positions}
+    else:
+        select = f"SELECT {', '.join(table.key)}, data FROM {table.name}"
+        where = [f"{name} = ?" for name in names]
+        order = tuple(range(len(names)))
+        key_columns = table.key
+        pinned = {column for column in table.key if column in positions}
+    # Later pages leave out the key columns a filter pins: the rest orders the rows the same, and
+    # SQLite then ranges the index from the last key (``guild_id = ? AND id > ?``) instead of
+    # walking every row of the pinned prefix up to it on every page.
+    # With every key column pinned there is one row at most: keep the whole key then.
+    after_key = tuple(i for i, column in enumerate(key_columns) if column not in pinned) or tuple(
+        range(len(key_columns))
+    )
+    free = [key_columns[i] for i in after_key]
+    condition = f"({', '.join(free)}) > ({', '.join('?' * len(free))})"
+    tail = f" ORDER BY {', '.join(key_columns)} LIMIT ?"
+    first_sql = select + (" WHERE " + " AND ".join(where) if where else "") + tail
+    next_sql = select + " WHERE " + " AND ".join([*where, condition]) + tail
+    ids = tuple((positions[name], f"query.{name}") for name in names if name in table.id_filters)
+    converted = tuple(
+        (index, field.name)
+        for index, field in enumerate(fields)
+        if field.name == "permissions" or field.message_type is duration_pb2.Duration.DESCRIPTOR
+    )
+    unique = pinned == set(key_columns)
+    return Shape(table, first_sql, next_sql, order, ids, converted, key_columns, after_key, unique)
+
+
+shape: typing.Final = functools.lru_cache(maxsize=1024)(_shape)
+"""``_shape``, cached: one build per table and set of fields (bounded, as clients choose the fields)."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Plan:
+    """A query ready to page: its shape and the values of its filters, in placeholder order."""
+
+    shape: Shape
+    params: list[object]
+
+    @property
+    def key_columns(self) -> tuple[str, ...]:
+        """The columns rows are ordered by; a page's rows start with them."""
+        return self.shape.key_columns
 
     def page_sql(self, after: tuple[object, ...] | None) -> tuple[str, list[object]]:
-        """Return the SQL and parameters of the page that follows key ``after``."""
-        where = list(self.where)
-        params = list(self.params)
-        if after is not None:
-            # Leave out the key columns a filter pins: the rest orders the rows the same, and
-            # SQLite then ranges the index from ``after`` (``guild_id = ? AND id > ?``) instead of
-            # walking every row of the pinned prefix up to it on every page.
-            # With every key column pinned there is one row at most: keep the whole key then.
-            key = list(zip(self.key_columns, after, strict=True))
-            free = [(column, value) for column, value in key if column not in self.pinned] or key
-            where.append(f"({', '.join(column for column, _ in free)}) > ({', '.join('?' * len(free))})")
-            params.extend(value for _, value in free)
-        sql = self.select
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += f" ORDER BY {', '.join(self.key_columns)} LIMIT ?"
-        return sql, params
+        """Return the SQL and parameters (all but the ``LIMIT``) of the page that follows key ``after``."""
+        if after is None:
+            return self.shape.first_sql, list(self.params)
+        return self.shape.next_sql, [*self.params, *(after[i] for i in self.shape.after_key)]
 
 
 def _column_value(name: str, value: object) -> object:
@@ -89,41 +152,24 @@ def _column_value(name: str, value: object) -> object:
 
 def plan(table: Table, query: message.Message | None) -> Plan:
     """Return the plan of a query over ``table``; ``None`` matches everything."""
-    filters: list[tuple[str, object]] = []
-    if query is not None:
-        for field, value in query.ListFields():
-            if field.name in table.id_filters:
-                validation.snowflake(typing.cast(int, value), f"query.{field.name}")
-            filters.append((field.name, _column_value(field.name, value)))
-    names = {name for name, _ in filters}
-    role_id = next((value for name, value in filters if name == "role_id"), None)
-    if table is MEMBERS and role_id is not None:
-        # Members holding a role: walk the role index in key order and join each member.
-        select = (
-            "SELECT m.guild_id, m.id, m.data FROM member_roles r"
-            " JOIN members m ON m.guild_id = r.guild_id AND m.id = r.user_id"
-        )
-        # Key filters go on the role index's own columns, so one index range serves them.
-        role_columns = {"guild_id": "r.guild_id", "id": "r.user_id"}
-        where = ["r.role_id = ?"]
-        params: list[object] = [role_id]
-        for name, value in filters:
-            if name != "role_id":
-                where.append(f"{role_columns.get(name, 'm.' + name)} = ?")
-                params.append(value)
-        pinned = frozenset(column for name, column in role_columns.items() if name in names)
-        return Plan(table, select, where, params, ("r.guild_id", "r.user_id"), pinned)
-    key = ", ".join(table.key)
-    where = [f"{name} = ?" for name, _ in filters]
-    pinned = frozenset(column for column in table.key if column in names)
-    return Plan(table, f"SELECT {key}, data FROM {table.name}", where, [v for _, v in filters], table.key, pinned)
+    fields = () if query is None else query.ListFields()
+    query_shape = shape(table, tuple([field for field, _ in fields]))
+    values = [value for _, value in fields]
+    for index, name in query_shape.converted:
+        values[index] = _column_value(name, values[index])
+    for index, path in query_shape.ids:
+        validation.snowflake(typing.cast(int, values[index]), path)
+    return Plan(query_shape, [values[index] for index in query_shape.order])
 
 
 class Reader(typing.Protocol):
-    """Something that runs one read statement on a reader connection."""
+    """Something that runs read statements on reader connections."""
 
     async def fetch(self, sql: str, params: collections.abc.Sequence[object]) -> list[typing.Any]:
         """Return every row of one statement."""
+
+    async def lookup(self, sql: str, params: collections.abc.Sequence[object]) -> list[typing.Any]:
+        """Return the row (if any) of a statement that reads one row at most, by a unique key."""
 
 
 DEFAULT_BATCH: typing.Final = 1000
@@ -139,6 +185,12 @@ async def pages(
     remaining = limit or None
     after: tuple[object, ...] | None = None
     key_width = len(query_plan.key_columns)
+    if query_plan.shape.unique:
+        # One row at most: one statement (a reader may run it without a thread hop), no page after it.
+        sql, params = query_plan.page_sql(None)
+        if found := await reader.lookup(sql, [*params, 1]):
+            yield [found[0][key_width]]
+        return
     while remaining is None or remaining > 0:
         want = size if remaining is None else min(size, remaining)
         sql, params = query_plan.page_sql(after)

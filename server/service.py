@@ -338,6 +338,7 @@ class CacheService:
         request: typing.Any,
         context: grpc.aio.ServicerContext,
     ) -> collections.abc.AsyncIterator[bytes]:
+        """Stream the wire bytes of a query's batches (the ``Iter*`` handlers return this generator itself)."""
         try:
             plan = reads.plan(table, request.query if request.HasField("query") else None)
             async for batch in reads.pages(self._engine, plan, batch_size=request.batch_size, limit=request.limit):
@@ -346,33 +347,29 @@ class CacheService:
         except errors.RequestError as exc:
             await context.abort(exc.code, exc.message)
 
-    async def IterGuilds(
+    def IterGuilds(
         self, request: pb.IterGuildsRequest, context: grpc.aio.ServicerContext
     ) -> collections.abc.AsyncIterator[bytes]:
         """Stream matching guilds."""
-        async for batch in self._stream(reads.GUILDS, request, context):
-            yield batch
+        return self._stream(reads.GUILDS, request, context)
 
-    async def IterChannels(
+    def IterChannels(
         self, request: pb.IterChannelsRequest, context: grpc.aio.ServicerContext
     ) -> collections.abc.AsyncIterator[bytes]:
         """Stream matching channels."""
-        async for batch in self._stream(reads.CHANNELS, request, context):
-            yield batch
+        return self._stream(reads.CHANNELS, request, context)
 
-    async def IterMembers(
+    def IterMembers(
         self, request: pb.IterMembersRequest, context: grpc.aio.ServicerContext
     ) -> collections.abc.AsyncIterator[bytes]:
         """Stream matching members."""
-        async for batch in self._stream(reads.MEMBERS, request, context):
-            yield batch
+        return self._stream(reads.MEMBERS, request, context)
 
-    async def IterRoles(
+    def IterRoles(
         self, request: pb.IterRolesRequest, context: grpc.aio.ServicerContext
     ) -> collections.abc.AsyncIterator[bytes]:
         """Stream matching roles."""
-        async for batch in self._stream(reads.ROLES, request, context):
-            yield batch
+        return self._stream(reads.ROLES, request, context)
 
     # -- snapshot and restore ------------------------------------------------------------------
 

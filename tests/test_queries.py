@@ -398,6 +398,20 @@ async def test_query_with_a_non_positive_id_is_refused_naming_the_field(
         await querydata.read_keys(backend, query)
 
 
+async def test_a_query_shape_seen_before_still_refuses_a_non_positive_id(
+    backend: GrpcBackend, data: querydata.Dataset
+) -> None:
+    member = data.members[0]
+    # The first query of a shape builds its SQL; the second reuses it and must still check its values.
+    assert await querydata.read_keys(backend, MemberQuery(guild_id=member.guild_id, id=member.user.id)) == [
+        (member.guild_id, member.user.id)
+    ]
+    with pytest.raises(InvalidArgumentError, match=r"query\.id"):
+        await querydata.read_keys(backend, MemberQuery(guild_id=member.guild_id, id=0))
+    with pytest.raises(InvalidArgumentError, match=r"query\.guild_id"):
+        await querydata.read_keys(backend, MemberQuery(guild_id=-1, id=member.user.id))
+
+
 # -- point lookups -------------------------------------------------------------------------------
 
 

@@ -89,11 +89,13 @@ class _HeldFetch(_FetchCounter):
     def __init__(self, server: server_app.Server, monkeypatch: pytest.MonkeyPatch, *, free: int) -> None:
         super().__init__(server, monkeypatch)
         self._free = free
+        self.holding = asyncio.Event()
         self.held_and_cancelled = asyncio.Event()
 
     async def fetch(self, sql: str, params: collections.abc.Sequence[object]) -> list[typing.Any]:
         if self.calls >= self._free and not self.held_and_cancelled.is_set():
             self.limits.append(typing.cast(int, params[-1]))
+            self.holding.set()
             try:
                 await asyncio.Event().wait()
             except asyncio.CancelledError:
@@ -237,6 +239,25 @@ async def test_a_key_lookup_in_batches_of_one_yields_its_object_once(
     assert await _raw_batches(stub, query, batch_size=1) == [expected]
 
 
+@pytest.mark.sqlite_only  # PostgreSQL runs point gets on its pool, as every read
+async def test_a_key_lookup_answers_while_a_scan_waits_for_its_page(
+    server: server_app.Server, backend: GrpcBackend, data: querydata.Dataset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    held = _HeldFetch(server, monkeypatch, free=0)
+    scan = asyncio.get_running_loop().create_task(querydata.read_keys(backend, MemberQuery(guild_id=GUILD)))
+    try:
+        await asyncio.wait_for(held.holding.wait(), timeout=60)  # the scan's first page statement is held
+        query = MemberQuery(guild_id=GUILD, id=payloads.OWNER_ID)
+        # A point get runs no page statement: it is answered while the scan's page is held.
+        found = await asyncio.wait_for(querydata.read_keys(backend, query), timeout=60)
+        assert found == querydata.expected_keys(data, query) == [(GUILD, payloads.OWNER_ID)]
+        assert held.calls == 1
+        assert not scan.done()
+    finally:
+        scan.cancel()
+    await asyncio.wait_for(held.held_and_cancelled.wait(), timeout=60)
+
+
 @pytest.mark.parametrize(
     ("limit", "batch_size"), [(1, 0), (5, 0), (5, 2), (7, 3), (4, 4), (10_000, 0), (10_000, 3), (0, 2)]
 )
@@ -351,7 +372,8 @@ async def test_breaking_out_of_iter_members_cancels_the_servers_next_page(
     await asyncio.wait_for(held.held_and_cancelled.wait(), timeout=60)
     assert held.calls == 2
     # The server still serves reads afterwards, and the consumer's break left nothing running.
-    assert [
-        querydata.member_key(m) async for m in backend.iter_members(MemberQuery(guild_id=GUILD, id=FIRST_USER))
-    ] == [(GUILD, FIRST_USER)]
+    # (By user id alone, not guild + id: a point get is a lookup, not a page statement.)
+    assert [querydata.member_key(m) async for m in backend.iter_members(MemberQuery(id=FIRST_USER))] == [
+        (GUILD, FIRST_USER)
+    ]
     assert held.calls == 3

@@ -68,6 +68,11 @@ async def _member_ids(backend: GrpcBackend) -> set[int]:
     return {int(member.id) async for member in backend.iter_members(MemberQuery(guild_id=GUILD))}
 
 
+async def _point_get(backend: GrpcBackend, user_id: int) -> list[int]:
+    """Return the ids a get of one member by guild + id yields (the server's point-get path)."""
+    return [int(member.id) async for member in backend.iter_members(MemberQuery(guild_id=GUILD, id=user_id))]
+
+
 async def test_a_full_disk_refuses_writes_keeps_reads_and_recovers_once_space_is_back(
     small_disk: pathlib.Path, app: hikari.GatewayBot
 ) -> None:
@@ -327,6 +332,8 @@ async def test_a_read_only_database_left_by_a_crash_is_served_with_its_write_ahe
         await backend.connect()
         assert backend.read_only
         assert await _member_ids(backend) == stored  # immutable would have skipped the log and shown member 1
+        assert await _point_get(backend, 1) == []  # point gets read the log too
+        assert await _point_get(backend, 2) == [2]
     finally:
         await backend.disconnect()
         assert await serverproc.stop(process) == 0
@@ -362,6 +369,7 @@ async def test_a_read_only_database_with_an_empty_write_ahead_log_is_served_as_i
     try:
         await backend.connect()
         assert await _member_ids(backend) == stored
+        assert await _point_get(backend, 1) == [1]
     finally:
         await backend.disconnect()
         assert await serverproc.stop(process) == 0
