@@ -12,12 +12,16 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import random
 import time
 import typing
 
 from hikari_kura.server import engine, errors, writes
 
 _LOGGER = logging.getLogger(__name__)
+_TRANSIENT_SQLSTATES: typing.Final = frozenset({"40P01", "40001"})
+"""PostgreSQL's deadlock_detected and serialization_failure: the transaction was aborted whole, to be run again."""
+_TRANSIENT_ATTEMPTS: typing.Final = 5
 
 
 @dataclasses.dataclass(slots=True)
@@ -109,12 +113,30 @@ class Writer:
                 batch.append(pending)
         await self._commit(batch)
 
+    async def _apply_retrying(self, batch: list[_Pending]) -> list[object]:
+        """Apply the batch; a transaction the database aborted to break a deadlock is run again, whole.
+
+        Servers sharing one PostgreSQL database may lock the same rows in different orders (one
+        group holds a guild then its roles, another the roles then the guild); the database then
+        aborts one transaction, which committed nothing, so running it again is safe.
+        """
+        attempt = 1
+        while True:
+            try:
+                return await self._apply(batch)
+            except Exception as exc:
+                if attempt == _TRANSIENT_ATTEMPTS or getattr(exc, "sqlstate", None) not in _TRANSIENT_SQLSTATES:
+                    raise
+                _LOGGER.warning("transaction aborted, running it again attempt=%d error=%s", attempt, exc)
+                await asyncio.sleep(random.uniform(0, 0.005 * attempt))  # the two sides retry apart
+                attempt += 1
+
     async def _commit(self, batch: list[_Pending]) -> None:
         if not batch:
             return
         started = time.perf_counter()
         try:
-            results = await self._apply(batch)
+            results = await self._apply_retrying(batch)
         except Exception as exc:
             if len(batch) == 1:
                 _LOGGER.error("write failed op=%s error=%s", type(batch[0].operation).__name__, exc)

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import collections.abc
+import logging
 import signal
 import sys
 
+import asyncpg
 import cachestate
 import hikari
 import payloads
@@ -160,8 +162,8 @@ async def test_two_servers_writing_the_same_rows_at_once_commit_every_write(
 ) -> None:
     # Each server's group commit puts guilds, members and roles in one transaction, in the order
     # they came: here in opposite orders, on the same rows, so the two servers' transactions wait
-    # on each other's row locks. (Should PostgreSQL abort one as a deadlock, the writer retries
-    # each of its writes alone; in our runs no deadlock occurred, so that path is not shown here.)
+    # on each other's row locks. Should PostgreSQL abort one as a deadlock, the writer runs that
+    # transaction again (shown deterministically by the next test).
     guild = payloads.guild_with_id(app, 6 << 22)
     members = payloads.members_of(app, 6 << 22, range(1, 101))
     roles = [payloads.role(app, payloads.role_payload(role_id), guild_id=6 << 22) for role_id in range(900, 910)]
@@ -190,3 +192,40 @@ async def test_two_servers_writing_the_same_rows_at_once_commit_every_write(
     finally:
         await first.disconnect()
         await second.disconnect()
+
+
+async def test_a_transaction_postgresql_aborts_as_a_deadlock_is_run_again_and_commits(
+    replicas: list[server_app.Server], postgres_url: str, app: hikari.GatewayBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Another client of the database (standing in for the other server) holds a role's row lock,
+    # the writer's transaction takes the guild's and waits for the role's, then the other client
+    # asks for the guild's: a cycle, which PostgreSQL breaks by aborting the transaction that
+    # waited longest (the writer's). The writer must run it again, and the write must commit.
+    guild_id = 7 << 22
+    guild = payloads.guild_with_id(app, guild_id)
+    role = payloads.role(app, payloads.role_payload(950), guild_id=guild_id)
+    client = await _connected(replicas[0], app)
+    other = await asyncpg.connect(postgres_url)
+    try:
+        await (await client.guild_join(guild, confirm=True))
+        await (await client.role_update(role, confirm=True))
+        other_tx = other.transaction()
+        await other_tx.start()
+        await other.execute("SELECT 1 FROM roles WHERE id = 950 FOR UPDATE")
+        caplog.set_level(logging.WARNING, logger="hikari_kura.server.writer")
+
+        # One group: the guild first, then the role (a bulk of both as one confirmed barrier).
+        await client.guild_join(guild, confirm=False)
+        written = await client.role_update(role, confirm=True)
+        await asyncio.sleep(0.5)  # the writer now holds the guild's row and waits for the role's
+        # PostgreSQL checks a waiting transaction for a cycle after deadlock_timeout (1 s): the writer's,
+        # waiting half a second longer, is checked and aborted first, and this one gets the lock.
+        await asyncio.wait_for(other.execute(f"SELECT 1 FROM guilds WHERE id = {guild_id} FOR UPDATE"), 30)
+        await other_tx.rollback()
+        await asyncio.wait_for(written, 30)
+
+        assert client.failed_writes == 0
+        assert "transaction aborted, running it again" in caplog.text
+    finally:
+        await other.close()
+        await client.disconnect()
