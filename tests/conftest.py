@@ -3,11 +3,18 @@
 Every test that uses the ``database`` fixture (and so ``server``, ``target``, ``backend``, ``stub``)
 runs once per engine: over a SQLite file in tmp_path and over a fresh database of a real
 PostgreSQL server this session starts. A test about SQLite's file itself is marked ``sqlite_only``.
+
+Two variables run tests against an installed package instead of the source tree (tests/test_packaging.py
+sets them): ``KURA_TEST_INSTALLED=1`` makes the session refuse to start unless ``hikari_kura`` is imported
+from outside this checkout; ``KURA_TEST_SERVE=/path/to/kura`` serves each test's database from that
+command in a process of its own (SQLite only), so a client-only install, which cannot import the server,
+runs the tests that need no more than a ``target``.
 """
 
 from __future__ import annotations
 
 import collections.abc
+import os
 import pathlib
 import tempfile
 import typing
@@ -16,14 +23,32 @@ import grpc
 import grpcurl_tool
 import hikari
 import payloads
-import postgres
 import pytest
+import serverproc
 
+import hikari_kura.client
 from hikari_kura.client import GrpcBackend
-from hikari_kura.server import app as server_app
 from hikari_kura.v1 import cache_service_pb2_grpc
 
-ENGINES: typing.Final = ("sqlite", "postgresql")
+REPO_ROOT: typing.Final = pathlib.Path(__file__).resolve().parent.parent
+SEPARATE_SERVER: typing.Final = "KURA_TEST_SERVE" in os.environ
+"""Whether each test's server is a ``kura serve`` process of another install (see the module's docstring)."""
+
+if SEPARATE_SERVER:
+    ENGINES: tuple[str, ...] = ("sqlite",)
+else:
+    import postgres
+
+    from hikari_kura.server import app as server_app
+
+    ENGINES = ("sqlite", "postgresql")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Refuse to test the source tree when the session is meant to test an installed package."""
+    imported = pathlib.Path(hikari_kura.client.__file__).resolve()
+    if os.environ.get("KURA_TEST_INSTALLED") == "1" and imported.is_relative_to(REPO_ROOT):
+        raise pytest.UsageError(f"KURA_TEST_INSTALLED=1, but hikari_kura is imported from the checkout: {imported}")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -86,7 +111,7 @@ async def server(database: pathlib.Path | str) -> collections.abc.AsyncIterator[
         await running.stop()
 
 
-StartServer = collections.abc.Callable[..., collections.abc.Awaitable[server_app.Server]]
+StartServer = collections.abc.Callable[..., collections.abc.Awaitable["server_app.Server"]]
 
 
 @pytest.fixture
@@ -109,10 +134,24 @@ async def start_server(tmp_path: pathlib.Path) -> collections.abc.AsyncIterator[
             await started.stop()
 
 
-@pytest.fixture
-def target(server: server_app.Server) -> str:
-    """Return the address of the running server."""
-    return f"127.0.0.1:{server.port}"
+if SEPARATE_SERVER:
+
+    @pytest.fixture
+    async def target(database: pathlib.Path) -> collections.abc.AsyncIterator[str]:
+        """Return the address of a ``kura serve`` process over the test's database; stop it after the test."""
+        port = serverproc.free_port()
+        process = await serverproc.start(database, port)
+        try:
+            yield f"127.0.0.1:{port}"
+        finally:
+            assert await serverproc.stop(process) == 0, "kura serve did not shut down cleanly"
+
+else:
+
+    @pytest.fixture
+    def target(server: server_app.Server) -> str:
+        """Return the address of the running server."""
+        return f"127.0.0.1:{server.port}"
 
 
 @pytest.fixture

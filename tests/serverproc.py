@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import collections.abc
+import os
 import pathlib
 import signal
 import socket
@@ -12,6 +13,10 @@ import sys
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+IN_THIS_PYTHON: tuple[str, ...] = (sys.executable, "-m", "hikari_kura.server")
+KURA: tuple[str, ...] = (os.environ["KURA_TEST_SERVE"],) if "KURA_TEST_SERVE" in os.environ else IN_THIS_PYTHON
+"""The ``kura`` command the tests run: ``KURA_TEST_SERVE`` names one of another install (see conftest.py)."""
 
 
 def free_port() -> int:
@@ -71,7 +76,7 @@ class ServerProcess:
 async def start(database: pathlib.Path, port: int, *flags: str, log: pathlib.Path | None = None) -> ServerProcess:
     """Start ``kura serve`` on ``127.0.0.1:port`` over ``database`` and wait until it reports SERVING."""
     target = f"127.0.0.1:{port}"
-    command = (sys.executable, "-m", "hikari_kura.server", "serve", "--database", str(database), "--address", target)
+    command = (*KURA, "serve", "--database", str(database), "--address", target)
     process = ServerProcess((*command, *flags), log)
     for _ in range(600):
         if await _healthy(target):
