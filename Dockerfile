@@ -15,17 +15,20 @@ RUN python -m venv /opt/kura
 
 WORKDIR /src
 
-# Dependencies first, in their own layer: a change to the sources does not reinstall them.
+# Dependencies first, in their own layer: a change to the sources does not reinstall them. They are
+# the server's: the package's own but hikari (only the client imports it), and the server extra.
 COPY pyproject.toml ./
-RUN python -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies'], sep='\n')" \
+RUN python -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; print(*(r for r in p['dependencies'] if not r.startswith('hikari')), *p['optional-dependencies']['server'], sep='\n')" \
         > requirements.txt \
     && /opt/kura/bin/pip install --no-cache-dir -r requirements.txt
 
-COPY README.md ./
+COPY README.md LICENSE ./
 COPY proto ./proto
 COPY server ./server
 COPY client ./client
-RUN /opt/kura/bin/pip install --no-cache-dir --no-deps .
+# The image installs the wheel, as users do, not the source tree: what the wheel lacks, so does the image.
+RUN /opt/kura/bin/pip wheel --no-cache-dir --no-deps --wheel-dir /tmp/dist . \
+    && /opt/kura/bin/pip install --no-cache-dir --no-deps /tmp/dist/*.whl
 
 # --- final: the venv alone, run by an unprivileged user ---------------------------------------
 FROM python:3.12-slim

@@ -251,6 +251,17 @@ def test_image_is_configured_as_a_service(docker: docker_env.Docker, image: str)
     assert config["Healthcheck"]["Test"][:3] == ["CMD", "kura", "health"]
 
 
+def test_image_holds_the_installed_wheel_and_no_hikari(docker: docker_env.Docker, image: str) -> None:
+    script = (
+        "import importlib.metadata, importlib.util, hikari_kura.server.service as s; "
+        "print(importlib.metadata.distribution('hikari-kura').read_text('INSTALLER').strip(), "
+        "importlib.util.find_spec('hikari') is None, s.__file__)"
+    )
+    output = docker.run("run", "--rm", "--entrypoint", "python", image, "-c", script).stdout.split()
+    assert output[:2] == ["pip", "True"], output
+    assert "/site-packages/hikari_kura/server/" in output[2]
+
+
 def test_container_serves_grpc_health_on_the_published_port(first: Container) -> None:
     assert _health_status(first.target) == health_pb2.HealthCheckResponse.SERVING
 
