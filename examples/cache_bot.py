@@ -1,6 +1,8 @@
 """A bot whose guilds, channels, members and roles live in a shared Kura server.
 
 Run a server (`kura serve`), then: DISCORD_TOKEN=... python examples/cache_bot.py
+It asks for the privileged GUILD_MEMBERS and MESSAGE_CONTENT intents: turn both on for the bot in
+Discord's developer portal.
 """
 
 import logging
@@ -12,7 +14,7 @@ from hikari_kura.client import Cache, GrpcBackend
 
 bot = hikari.GatewayBot(
     os.environ["DISCORD_TOKEN"],
-    intents=hikari.Intents.ALL_UNPRIVILEGED | hikari.Intents.GUILD_MEMBERS,
+    intents=hikari.Intents.ALL_UNPRIVILEGED | hikari.Intents.GUILD_MEMBERS | hikari.Intents.MESSAGE_CONTENT,
 )
 cache = Cache(bot, GrpcBackend(os.environ.get("KURA_TARGET", "127.0.0.1:50051"), app=bot))
 log = logging.getLogger("cache_bot")

@@ -55,6 +55,10 @@ async def test_example_bot_caches_its_guilds_and_answers_from_the_cache(
     monkeypatch.setenv("KURA_TARGET", target)
     namespace = runpy.run_path(str(EXAMPLE), run_name="example")
     bot: hikari.GatewayBot = namespace["bot"]
+    # It reads members and message content: the privileged intents the README's quick start names.
+    assert bot.intents & (hikari.Intents.GUILD_MEMBERS | hikari.Intents.MESSAGE_CONTENT) == (
+        hikari.Intents.GUILD_MEMBERS | hikari.Intents.MESSAGE_CONTENT
+    )
     cache: Cache = namespace["cache"]
     sent: list[str] = []
 
