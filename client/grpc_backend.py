@@ -109,8 +109,9 @@ class GrpcBackend(backend.Backend):
         Objects per message of a bulk write; the server still stores the whole bulk
         in one transaction.
     channel_options
-        Extra gRPC channel options; they override the defaults (64 MiB messages, a keepalive
-        ping every 30 s unanswered for at most 10 s).
+        Extra gRPC channel options; they override the defaults (connections of its own, not
+        shared with other channels of the process; 64 MiB messages; a keepalive ping every
+        30 s unanswered for at most 10 s).
     reconnect
         How the write session reconnects when the server goes away (a restart):
         writes issued meanwhile wait, within a bound, and are sent in order once it
