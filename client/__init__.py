@@ -20,7 +20,7 @@ from hikari_kura.client.errors import (
     UnavailableError,
 )
 from hikari_kura.client.grpc_backend import GrpcBackend
-from hikari_kura.client.iterators import CacheIterator
+from hikari_kura.client.iterators import CacheIterator, CacheIteratorStep
 from hikari_kura.client.queries import ChannelQuery, GuildQuery, MemberQuery, RoleQuery
 from hikari_kura.client.reconnect import ReconnectPolicy
 from hikari_kura.client.rules import CacheRules
@@ -30,6 +30,7 @@ __all__ = (
     "Backend",
     "Cache",
     "CacheIterator",
+    "CacheIteratorStep",
     "CacheRules",
     "ChannelQuery",
     "DeadlineExceededError",

@@ -111,9 +111,13 @@ def open_channel(
 ) -> grpc.aio.Channel:
     """Open a channel to ``target``: TLS when ``tls`` is given, the token on every call when given.
 
-    ``options`` come last, so they override the message limits and keepalive set here.
+    ``options`` come last, so they override the connection pool, message limits and keepalive set here.
     """
     merged: list[tuple[str, typing.Any]] = [
+        # Each channel keeps its own connections: gRPC otherwise shares them, and their reconnect
+        # backoff, between the channels of a process with the same target and options, so a new
+        # backend would wait out (or fail through) another channel's backoff from a past outage.
+        ("grpc.use_local_subchannel_pool", 1),
         ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
         ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
         *KEEPALIVE_OPTIONS,

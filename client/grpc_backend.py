@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import collections.abc
 import contextlib
+import dataclasses
 import logging
 import os
 import pathlib
@@ -34,6 +35,8 @@ _LOGGER = logging.getLogger(__name__)
 DEFAULT_BULK_CHUNK: typing.Final = 1000
 """Objects per chunk of a bulk write: well inside gRPC's message limits, large enough to amortise framing."""
 SNAPSHOT_CHUNK: typing.Final = 1 << 20
+DEFAULT_CONNECT_TIMEOUT: typing.Final = 5.0
+"""Seconds ``connect()`` waits for a server that cannot be reached yet (one that is starting) before it fails."""
 
 _M = typing.TypeVar("_M")
 _T = typing.TypeVar("_T")
@@ -106,8 +109,9 @@ class GrpcBackend(backend.Backend):
         Objects per message of a bulk write; the server still stores the whole bulk
         in one transaction.
     channel_options
-        Extra gRPC channel options; they override the defaults (64 MiB messages, a keepalive
-        ping every 30 s unanswered for at most 10 s).
+        Extra gRPC channel options; they override the defaults (connections of its own, not
+        shared with other channels of the process; 64 MiB messages; a keepalive ping every
+        30 s unanswered for at most 10 s).
     reconnect
         How the write session reconnects when the server goes away (a restart):
         writes issued meanwhile wait, within a bound, and are sent in order once it
@@ -120,6 +124,11 @@ class GrpcBackend(backend.Backend):
         Connect over TLS: ``TLSConfig(ca=...)`` verifies the server with that CA,
         ``TLSConfig(ca=..., cert=..., key=...)`` also presents a client certificate (mTLS).
         None (the default) connects in plaintext.
+    connect_timeout
+        Seconds ``connect()`` waits for a server it cannot reach yet (one that is starting or
+        restarting), retrying with the reconnect policy's backoff, before it raises
+        ``UnavailableError`` naming the target, how long it waited and the last error. A
+        refusal by the server itself (credentials, a read-only database) is raised at once.
     """
 
     def __init__(
@@ -133,9 +142,12 @@ class GrpcBackend(backend.Backend):
         reconnect: reconnect_.ReconnectPolicy | None = reconnect_.ReconnectPolicy(),  # noqa: B008 - frozen, shared safely
         token: str | None = None,
         tls: channel_.TLSConfig | None = None,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
     ) -> None:
         if bulk_chunk_size <= 0:
             raise ValueError("bulk_chunk_size must be positive")
+        if not connect_timeout > 0:
+            raise ValueError("connect_timeout must be positive")
         self._target = target
         self._app = app
         self._on_error = on_error
@@ -154,6 +166,7 @@ class GrpcBackend(backend.Backend):
         self._channel_options = [*backoff_options, *channel_options]
         self._token = token
         self._tls = tls
+        self._connect_timeout = connect_timeout
         self._channel: grpc.aio.Channel | None = None
         self._stub: cache_service_pb2_grpc.CacheServiceStub | None = None
         self._stream: write_stream.WriteStream | None = None
@@ -194,10 +207,12 @@ class GrpcBackend(backend.Backend):
 
     @typing_extensions.override
     async def connect(self) -> None:
-        """Open the channel and this backend's write session.
+        """Open the channel and this backend's write session, waiting up to ``connect_timeout`` for the server.
 
-        A server serving its database read-only refuses the session ``FAILED_PRECONDITION``: the
-        backend then connects read-only (``read_only``), reads work and every write raises that error.
+        A server that cannot be reached yet is waited for; after ``connect_timeout`` seconds
+        ``UnavailableError`` says which target, how long and why. A server serving its database
+        read-only refuses the session ``FAILED_PRECONDITION``: the backend then connects read-only
+        (``read_only``), reads work and every write raises that error.
         """
         if self._channel is not None:
             raise RuntimeError("already connected")
@@ -207,7 +222,7 @@ class GrpcBackend(backend.Backend):
         self._stub = cache_service_pb2_grpc.CacheServiceStub(self._channel)  # type: ignore[no-untyped-call]
         stream = write_stream.WriteStream(self._channel, on_error=self._on_error, policy=self._reconnect)
         try:
-            await stream.open()
+            await self._open_session(stream)
         except errors.FailedPreconditionError as exc:
             self._read_only = exc.message
             _LOGGER.warning("connected read-only target=%s reason=%s", self._target, exc.message)
@@ -218,6 +233,52 @@ class GrpcBackend(backend.Backend):
             raise
         self._stream = stream
         _LOGGER.info("connected target=%s session_id=%s", self._target, stream.session_id)
+
+    async def _open_session(self, stream: write_stream.WriteStream) -> None:
+        """Open the write session, trying again while the server cannot be reached, for up to ``connect_timeout``.
+
+        The first attempt fails fast, so its error says why the server cannot be reached (nothing
+        listens, a TLS handshake failed...). The next ones wait for the channel to connect, which
+        gRPC retries with the reconnect policy's backoff; a server that answers UNAVAILABLE itself
+        (it is shutting down) is asked again after a pause.
+        """
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        deadline = started + self._connect_timeout
+        try:
+            async with asyncio.timeout_at(deadline):
+                await stream.open()
+            return
+        except TimeoutError:
+            reason = write_stream.no_session_within(self._connect_timeout)
+        except errors.UnavailableError as exc:
+            reason = exc
+            _LOGGER.info(
+                "server unreachable, waiting for it target=%s connect_timeout=%s error=%s",
+                self._target,
+                self._connect_timeout,
+                exc,
+            )
+        policy = dataclasses.replace(
+            self._reconnect or reconnect_.ReconnectPolicy(), give_up_after=None, max_attempts=None
+        )
+        pauses = reconnect_.Backoff(policy, started=started)
+        while loop.time() < deadline:
+            try:
+                async with asyncio.timeout_at(deadline):
+                    await stream.open(wait_for_ready=True)
+                return
+            except TimeoutError:
+                break  # it waited until the deadline: the error before says more than that
+            except errors.UnavailableError as exc:
+                reason = exc
+            pause = pauses.next_delay(loop.time())
+            assert pause is not None  # a policy that never gives up
+            await asyncio.sleep(min(pause, max(deadline - loop.time(), 0.0)))
+        raise errors.UnavailableError(
+            f"could not connect to the Kura server at {self._target}: waited {loop.time() - started:.1f} s"
+            f" (connect_timeout={self._connect_timeout:g}); last error: {reason.message}"
+        )
 
     @typing_extensions.override
     async def disconnect(self) -> None:

@@ -68,6 +68,11 @@ class WriteError:
 ErrorCallback: typing.TypeAlias = typing.Callable[[WriteError], None]
 
 
+def no_session_within(seconds: float) -> errors.UnavailableError:
+    """Return the error of an attempt to open a write session that ``seconds`` did not see through."""
+    return errors.UnavailableError(f"the server did not open a write session within {seconds:g} s")
+
+
 _WRITE_METHOD: typing.Final = "/{}/Write".format(pb.DESCRIPTOR.services_by_name["CacheService"].full_name)
 
 
@@ -176,9 +181,13 @@ class WriteStream:
         """Return True while the server is away and writes wait for the stream to reconnect."""
         return self._task is not None and not self._connected and self._broken is None
 
-    async def open(self) -> None:
-        """Open the stream and wait for the server to name the session."""
-        self._call = await self._open_call()
+    async def open(self, *, wait_for_ready: bool = False) -> None:
+        """Open the stream and wait for the server to name the session (the caller bounds the wait).
+
+        With ``wait_for_ready`` the call waits for a server that cannot be reached yet (gRPC keeps
+        trying to connect, with its backoff) instead of failing at once with UNAVAILABLE.
+        """
+        self._call = await self._open_call(wait_for_ready=wait_for_ready)
         self._connected = True
         self._loop = asyncio.get_running_loop()
         self._task = self._loop.create_task(self._run(), name=f"kura-write-{self.session_id}")
@@ -269,19 +278,15 @@ class WriteStream:
             self._call = None
         self._break(errors.UnavailableError("the client closed the write session"))
 
-    async def _open_call(self) -> typing.Any:
+    async def _open_call(self, *, wait_for_ready: bool = False) -> typing.Any:
         """Start a ``Write`` call (resuming this session, if it has one) and read the server's first report."""
         metadata = () if self.session_id is None else ((RESUME_METADATA_KEY, str(self.session_id)),)
-        call = self._open_write(metadata=metadata)
-        timeout = None if self._policy is None else self._policy.attempt_timeout
+        call = self._open_write(metadata=metadata, wait_for_ready=wait_for_ready)
         try:
-            first = await asyncio.wait_for(call.read(), timeout)
+            first = await call.read()
         except grpc.aio.AioRpcError as exc:
             raise errors.from_rpc_error(exc) from None
-        except TimeoutError:
-            call.cancel()
-            raise errors.UnavailableError(f"the server did not open a write session within {timeout} s") from None
-        except BaseException:  # cancelled (close() while reconnecting): end the half-opened call too
+        except BaseException:  # cancelled (timed out, or close() while reconnecting): end the half-opened call too
             call.cancel()
             raise
         if first is grpc.aio.EOF or first.WhichOneof("event") != "session_opened":
@@ -342,11 +347,15 @@ class WriteStream:
         while (delay := backoff.next_delay(loop.time())) is not None:
             await asyncio.sleep(delay)
             try:
-                self._call = await self._open_call()
-            except errors.KuraError as exc:
-                last = exc
+                async with asyncio.timeout(self._policy.attempt_timeout):
+                    self._call = await self._open_call()
+            except (errors.KuraError, TimeoutError) as exc:
+                last = exc if isinstance(exc, errors.KuraError) else no_session_within(self._policy.attempt_timeout)
                 _LOGGER.info(
-                    "reconnect attempt failed session_id=%s attempt=%d error=%s", self.session_id, backoff.attempts, exc
+                    "reconnect attempt failed session_id=%s attempt=%d error=%s",
+                    self.session_id,
+                    backoff.attempts,
+                    last,
                 )
                 continue
             self.reconnects += 1

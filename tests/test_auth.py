@@ -71,6 +71,16 @@ async def test_backend_without_a_valid_token_cannot_connect(
     assert _refused(guarded, "Write", "UNAUTHENTICATED") == 1
 
 
+async def test_a_refused_token_fails_connect_at_once_rather_than_waiting_for_the_server(
+    guarded: server_app.Server, app: hikari.GatewayBot
+) -> None:
+    backend = GrpcBackend(f"127.0.0.1:{guarded.port}", app=app, token="not-a-token-at-all-0000", connect_timeout=600)
+
+    # A refusal is the server's answer, not a server still starting: waiting 600 s would fail the guard.
+    with pytest.raises(UnauthenticatedError):
+        await asyncio.wait_for(backend.connect(), 60)
+
+
 async def test_backend_with_a_read_token_cannot_open_a_write_session(
     guarded: server_app.Server, app: hikari.GatewayBot
 ) -> None:

@@ -12,7 +12,7 @@ import pytest
 from fidelity import assert_same_entity
 from gateway import Gateway
 
-from hikari_kura.client import Cache, CacheIterator, GrpcBackend
+from hikari_kura.client import Cache, GrpcBackend
 
 NEW_USER, NEW_CHANNEL, NEW_ROLE, NEW_GUILD = (1_200_000_000_000_000_000 + i for i in range(4))
 
@@ -111,39 +111,29 @@ async def test_iterator_helpers_over_real_results(stored: tuple[Cache, hikari.Gu
     assert await members.all(lambda m: m.guild_id == payloads.GUILD_ID)
 
 
-class _Source:
-    """An async source that records how far it was read and whether it was closed."""
-
-    def __init__(self, count: int) -> None:
-        self.count = count
-        self.read = 0
-        self.closed = 0
-
-    async def items(self) -> collections.abc.AsyncGenerator[int, None]:
-        try:
-            for item in range(self.count):
-                self.read += 1
-                yield item
-        finally:
-            self.closed += 1
-
-
-async def test_early_stops_close_the_read_and_chaining_reads_nothing() -> None:
-    source = _Source(1_000)
-    results = CacheIterator(source.items).map(lambda x: x * 2).filter(lambda x: x % 3 == 0)
-    assert source.read == 0  # chaining is lazy
-    assert await results.first() == 0
-    assert (source.read, source.closed) == (1, 1)
-    assert await results.limit(3).collect() == [0, 6, 12]
-    assert (source.read, source.closed) == (1 + 7, 2)
-    assert await results.find(lambda x: x > 100) == 102
-    assert source.closed == 3
-    assert await results.any(lambda x: x == 30)
-    assert source.closed == 4
-    with pytest.raises(ValueError, match="limit"):
-        results.limit(-1)
-    with pytest.raises(ValueError, match="chunk"):
-        results.chunk(0)
+async def test_persists_iterator_helpers_over_real_results(stored: tuple[Cache, hikari.GuildAvailableEvent]) -> None:
+    cache, event = stored
+    members = cache.members.where(guild_id=payloads.GUILD_ID)
+    expected = list(event.members.values())
+    by_id = sorted(int(m.id) for m in expected)
+    newest = await members.max(key=lambda m: m.joined_at)
+    oldest = await members.min(key=lambda m: m.joined_at)
+    assert newest is not None and oldest is not None
+    assert newest.joined_at == max(m.joined_at for m in expected)
+    assert oldest.joined_at == min(m.joined_at for m in expected)
+    assert [int(m.id) for m in await members.sort(key=lambda m: m.id, reverse=True)] == by_id[::-1]
+    assert await members.reduce(lambda total, m: total + len(m.role_ids), 0) == sum(len(m.role_ids) for m in expected)
+    assert await members.map(lambda m: int(m.id)).take_while(lambda i: i != by_id[2]).collect() == by_id[:2]
+    assert await members.map(lambda m: int(m.id)).skip_while(lambda i: i != by_id[2]).collect() == by_id[2:]
+    # hikari entities hash and compare by id: unique() keeps one of each member, a key one per value.
+    assert await members.unique().count() == len(expected)
+    assert len(await members.unique(key=lambda m: m.is_bot).collect()) == len({m.is_bot for m in expected})
+    # A member's roles, read by a second query for each member: flat_map chains reads.
+    held = await members.flat_map(lambda m: cache.roles.of(m)).map(lambda r: int(r.id)).collect()
+    assert sorted(held) == sorted(int(role_id) for m in expected for role_id in m.role_ids)
+    pairs = await members.map(lambda m: int(m.id)).zip(cache.guilds.all()).collect()
+    assert [(member_id, int(guild.id)) for member_id, guild in pairs] == [(by_id[0], payloads.GUILD_ID)]
+    assert await members.add_step(lambda m: (int(m.id), not m.is_bot, False)).collect() == [payloads.BOT_USER_ID]
 
 
 async def test_get_fetches_a_miss_from_discord_only_when_asked(

@@ -16,6 +16,7 @@ import hikari
 import payloads
 import pytest
 import querydata
+import storework
 
 from hikari_kura.client import ChannelQuery, GrpcBackend, GuildQuery, MemberQuery, RoleQuery
 from hikari_kura.client.convert import channels as channels_convert
@@ -61,47 +62,6 @@ def _shuffled(items: list[hikari.Member]) -> list[hikari.Member]:
     result = list(items)
     random.Random(7).shuffle(result)
     return result
-
-
-class _FetchCounter:
-    """Counts the statements the running server's store runs, and the most rows each asks for."""
-
-    def __init__(self, server: server_app.Server, monkeypatch: pytest.MonkeyPatch) -> None:
-        store = server._engine
-        assert store is not None
-        self.limits: list[int] = []
-        self._fetch = store.fetch
-        monkeypatch.setattr(store, "fetch", self.fetch)
-
-    @property
-    def calls(self) -> int:
-        return len(self.limits)
-
-    async def fetch(self, sql: str, params: collections.abc.Sequence[object]) -> list[typing.Any]:
-        # Every page statement ends in ``LIMIT ?``: its last parameter is the page size.
-        self.limits.append(typing.cast(int, params[-1]))
-        return await self._fetch(sql, params)
-
-
-class _HeldFetch(_FetchCounter):
-    """Lets the first ``free`` statements through; holds each later one until its caller is cancelled."""
-
-    def __init__(self, server: server_app.Server, monkeypatch: pytest.MonkeyPatch, *, free: int) -> None:
-        super().__init__(server, monkeypatch)
-        self._free = free
-        self.holding = asyncio.Event()
-        self.held_and_cancelled = asyncio.Event()
-
-    async def fetch(self, sql: str, params: collections.abc.Sequence[object]) -> list[typing.Any]:
-        if self.calls >= self._free and not self.held_and_cancelled.is_set():
-            self.limits.append(typing.cast(int, params[-1]))
-            self.holding.set()
-            try:
-                await asyncio.Event().wait()
-            except asyncio.CancelledError:
-                self.held_and_cancelled.set()
-                raise
-        return await super().fetch(sql, params)
 
 
 # -- order ---------------------------------------------------------------------------------------
@@ -243,7 +203,7 @@ async def test_a_key_lookup_in_batches_of_one_yields_its_object_once(
 async def test_a_key_lookup_answers_while_a_scan_waits_for_its_page(
     server: server_app.Server, backend: GrpcBackend, data: querydata.Dataset, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    held = _HeldFetch(server, monkeypatch, free=0)
+    held = storework.HeldFetch(server, monkeypatch, free=0)
     scan = asyncio.get_running_loop().create_task(querydata.read_keys(backend, MemberQuery(guild_id=GUILD)))
     try:
         await asyncio.wait_for(held.holding.wait(), timeout=60)  # the scan's first page statement is held
@@ -299,7 +259,7 @@ async def test_reading_to_the_end_pages_through_every_batch(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     await (await backend.bulk_members(_members(app, GUILD, range(FIRST_USER, FIRST_USER + 1_050)), confirm=True))
-    counter = _FetchCounter(server, monkeypatch)
+    counter = storework.FetchCounter(server, monkeypatch)
 
     batches = await _raw_batches(stub, MemberQuery(guild_id=GUILD), batch_size=100)
 
@@ -330,7 +290,7 @@ async def test_cancelling_a_stream_after_its_first_batch_leaves_the_other_pages_
     server: server_app.Server, target: str, app: hikari.GatewayBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await _write_large_guild(target, app)
-    counter = _FetchCounter(server, monkeypatch)
+    counter = storework.FetchCounter(server, monkeypatch)
     request = pb.IterMembersRequest(
         query=members_convert.member_query_to_proto(MemberQuery(guild_id=GUILD)), batch_size=PAGE
     )
@@ -355,7 +315,7 @@ async def test_breaking_out_of_iter_members_cancels_the_servers_next_page(
     server: server_app.Server, backend: GrpcBackend, app: hikari.GatewayBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await (await backend.bulk_members(_members(app, GUILD, range(FIRST_USER, FIRST_USER + LARGE_GUILD)), confirm=True))
-    held = _HeldFetch(server, monkeypatch, free=1)
+    held = storework.HeldFetch(server, monkeypatch, free=1)
 
     async def first_member() -> hikari.Member | None:
         async for member in backend.iter_members(MemberQuery(guild_id=GUILD)):

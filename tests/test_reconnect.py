@@ -288,6 +288,87 @@ async def test_disconnect_while_the_server_is_away_with_nothing_left_to_send_sto
         await patient.member_create(_member(app, 2), confirm=True)
 
 
+SLOW = ReconnectPolicy(initial_delay=20.0, max_delay=20.0, give_up_after=HANG_GUARD)
+"""A policy whose channel waits 16-24 s after a failed connection attempt: far longer than a restart takes."""
+
+
+async def test_a_new_backend_connects_to_a_restarted_server_while_another_still_backs_off(
+    service: Service, app: hikari.GatewayBot
+) -> None:
+    """The reported scenario: a second backend of the process, same target and options, during the first's backoff.
+
+    gRPC shares subchannels (and their backoff) between channels of one process with the same
+    target and options, unless each channel keeps its own pool.
+    """
+    first = GrpcBackend(service.target, app=app, reconnect=SLOW)
+    await first.connect()
+    try:
+        await service.stop()
+        with pytest.raises(UnavailableError):  # a read's failed connection attempt starts the channel's backoff
+            await _nicknames(first)
+        await service.start()
+        assert first.is_reconnecting
+
+        second = GrpcBackend(service.target, app=app, reconnect=SLOW)
+        await asyncio.wait_for(second.connect(), HANG_GUARD)
+        try:
+            assert first.is_reconnecting  # still backing off: the second did not wait for it
+            await (await second.member_create(_member(app, 5), confirm=True))
+            assert await _nicknames(second) == {5: "Nickname"}
+        finally:
+            await asyncio.wait_for(second.disconnect(), HANG_GUARD)
+    finally:
+        await asyncio.wait_for(first.disconnect(), HANG_GUARD)
+
+
+async def test_connect_waits_for_a_server_that_starts_after_it_began(
+    tmp_path: pathlib.Path, app: hikari.GatewayBot
+) -> None:
+    later = Service(tmp_path / "later.sqlite3")
+    backend = GrpcBackend(later.target, app=app, connect_timeout=HANG_GUARD)
+    connecting = asyncio.get_running_loop().create_task(backend.connect())
+    try:
+        await asyncio.sleep(0.5)  # its first attempt has found nothing listening
+        assert not connecting.done()
+
+        await later.start()
+        await asyncio.wait_for(connecting, HANG_GUARD)
+
+        assert backend.session_id is not None
+        await (await backend.member_create(_member(app, 6), confirm=True))
+        assert await _nicknames(backend) == {6: "Nickname"}
+    finally:
+        connecting.cancel()
+        await asyncio.gather(connecting, return_exceptions=True)
+        await asyncio.wait_for(backend.disconnect(), HANG_GUARD)
+        if later.process is not None:
+            await later.stop(kill=True)
+
+
+async def test_connect_to_no_server_fails_unavailable_naming_the_target_after_waiting_its_timeout(
+    app: hikari.GatewayBot,
+) -> None:
+    target = f"127.0.0.1:{serverproc.free_port()}"
+    backend = GrpcBackend(target, app=app, connect_timeout=2.0)
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+
+    with pytest.raises(UnavailableError, match=r"127\.0\.0\.1:\d+.* waited [\d.]+ s .*connect_timeout=2") as caught:
+        await asyncio.wait_for(backend.connect(), HANG_GUARD)
+
+    assert target in caught.value.message
+    assert "Connection refused" in caught.value.message  # why, from the first attempt
+    assert loop.time() - began >= 1.0  # it waited (loosely: no timing is asserted)
+    assert backend.session_id is None
+    with pytest.raises(UnavailableError, match="connect"):
+        await backend.member_create(_member(app, 1), confirm=True)
+
+
+def test_connect_timeout_must_be_positive(app: hikari.GatewayBot) -> None:
+    with pytest.raises(ValueError, match="connect_timeout must be positive"):
+        GrpcBackend("127.0.0.1:1", app=app, connect_timeout=0)
+
+
 async def _opened_session(stub: cache_service_pb2_grpc.CacheServiceStub, resume: str) -> int:
     call = stub.Write(iter([]), metadata=(("kura-resume-session", resume),), timeout=HANG_GUARD)
     first = await call.read()
