@@ -80,7 +80,7 @@ def _database(text: str) -> pathlib.Path | str:
     if text.startswith("file:"):
         raise argparse.ArgumentTypeError(
             f"{text!r} is a SQLite URI: give a file path (the server chooses how it opens the file; "
-            "--read-only serves it without writing); a file whose name starts with 'file:' is ./file:..."
+            "--read-only serves it without writing); for a file whose name starts with 'file:', write ./file:..."
         )
     return pathlib.Path(text)
 

@@ -505,12 +505,12 @@ class SqliteEngine:
         exclusive to write the file, shared to serve it read-only.
         """
         exists, can_write = _access(path, create_dirs=create_dirs, read_only=read_only)
+        if read_only and not exists:
+            raise engine.OpenError(f"database {path} does not exist: there is nothing to serve read-only")
         if not exists and not can_write:
             raise engine.OpenError(
                 f"database {path} does not exist and cannot be created in a read-only location: nothing to serve"
             )
-        if read_only and not exists:
-            raise engine.OpenError(f"database {path} does not exist: there is nothing to serve read-only")
         reason = None
         if not can_write:
             reason = f"database {path} cannot be written"

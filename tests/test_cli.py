@@ -142,6 +142,7 @@ async def test_serve_takes_its_address_from_the_environment_and_stops_cleanly_on
         (["--address", ":50051"], {}, "':50051' has no host: 127.0.0.1:50051 listens on this machine only"),
         (["--metrics-address", "localhost"], {}, "argument --metrics-address: 'localhost' has no port"),
         (["--metrics-address", "127.0.0.1:70000"], {}, "port 70000 is out of range"),
+        ([], {"KURA_TOKENS_FILE": sys.executable}, "the tokens file is not UTF-8 text"),
     ],
 )
 def test_a_bad_setting_exits_with_status_2_before_starting(
