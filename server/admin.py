@@ -1,7 +1,9 @@
 """Operator commands over gRPC: ``kura snapshot``, ``kura restore``, ``kura stats``, ``kura health``.
 
 They speak the wire contract directly (no hikari), stream files in chunks and
-report progress on standard error so a large snapshot is visibly moving.
+report progress on standard error, when it is a terminal, so a large snapshot is
+visibly moving. Each failure is one ``CommandError`` whose message names the file
+or the server and what went wrong.
 """
 
 from __future__ import annotations
@@ -73,9 +75,13 @@ def _error(connection: Connection, exc: grpc.aio.AioRpcError) -> CommandError:
 
 
 class Progress:
-    """Report bytes moved on standard error, every 10% of a known total or every 64 MiB."""
+    """Report bytes moved on standard error, every 10% of a known total or every 64 MiB.
+
+    Only on a terminal, as git does: in a script or a log the one line of the outcome is what counts.
+    """
 
     def __init__(self, verb: str, total: int | None) -> None:
+        self._shown = sys.stderr.isatty()
         self._verb = verb
         self._total = total
         self._done = 0
@@ -84,6 +90,8 @@ class Progress:
     def advance(self, count: int) -> None:
         """Count ``count`` more bytes and report if a step was passed."""
         self._done += count
+        if not self._shown:
+            return
         step = max(self._total // 10, 1) if self._total else 64 * CHUNK
         if self._done >= self._next:
             self._next = self._done + step
@@ -91,14 +99,27 @@ class Progress:
             sys.stderr.write(f"{self._verb} {self._done:,} of {self._total or '?':,} bytes{share}\n")
 
 
+def _check_destination(path: pathlib.Path) -> None:
+    """Refuse a snapshot destination that cannot become a file, before the server does any work."""
+    if path.is_dir():
+        example = path / "cache.snapshot"
+        raise CommandError(f"{path}: is a directory: give the path of the file to write, e.g. {example}")
+    directory = path.parent
+    if not directory.exists():
+        raise CommandError(f"{path}: directory {directory} does not exist")
+    if not directory.is_dir():
+        raise CommandError(f"{path}: {directory} is not a directory")
+
+
 async def snapshot(connection: Connection, path: pathlib.Path) -> int:
     """Stream a snapshot of the server's cache into ``path`` (complete or not at all); return its bytes."""
+    _check_destination(path)
     partial = path.with_name(f".{path.name}.partial")
     written = 0
     try:
-        async with connection.channel() as channel:
-            stub = cache_service_pb2_grpc.CacheServiceStub(channel)  # type: ignore[no-untyped-call]
-            with partial.open("wb") as file:
+        with partial.open("wb") as file:
+            async with connection.channel() as channel:
+                stub = cache_service_pb2_grpc.CacheServiceStub(channel)  # type: ignore[no-untyped-call]
                 progress: Progress | None = None
                 async for response in stub.Snapshot(pb.SnapshotRequest(), metadata=connection.metadata()):
                     if progress is None:
@@ -109,6 +130,8 @@ async def snapshot(connection: Connection, path: pathlib.Path) -> int:
         os.replace(partial, path)
     except grpc.aio.AioRpcError as exc:
         raise _error(connection, exc) from None
+    except OSError as exc:  # the local side: no permission, a full disk
+        raise CommandError(f"{path}: cannot write it: {exc.strerror}") from None
     finally:
         partial.unlink(missing_ok=True)
     return written
@@ -116,20 +139,28 @@ async def snapshot(connection: Connection, path: pathlib.Path) -> int:
 
 async def restore(connection: Connection, path: pathlib.Path) -> pb.RestoreResponse:
     """Stream ``path`` to the server, which replaces its cache with it if it is a valid snapshot."""
-    if not path.is_file():
+    if path.is_dir():
+        raise CommandError(f"{path}: is a directory, not a snapshot file")
+    if not path.exists():
         raise CommandError(f"{path}: no such file")
-    progress = Progress("sent", path.stat().st_size)
+    if not path.is_file():
+        raise CommandError(f"{path}: not a regular file")
+    try:
+        file = path.open("rb")
+    except OSError as exc:
+        raise CommandError(f"{path}: cannot read it: {exc.strerror}") from None
+    progress = Progress("sent", os.fstat(file.fileno()).st_size)
 
     async def chunks() -> collections.abc.AsyncIterator[pb.RestoreRequest]:
-        with path.open("rb") as file:
-            while chunk := file.read(CHUNK):
-                progress.advance(len(chunk))
-                yield pb.RestoreRequest(chunk=chunk)
+        while chunk := file.read(CHUNK):
+            progress.advance(len(chunk))
+            yield pb.RestoreRequest(chunk=chunk)
 
     try:
-        async with connection.channel() as channel:
-            stub = cache_service_pb2_grpc.CacheServiceStub(channel)  # type: ignore[no-untyped-call]
-            return typing.cast(pb.RestoreResponse, await stub.Restore(chunks(), metadata=connection.metadata()))
+        with file:
+            async with connection.channel() as channel:
+                stub = cache_service_pb2_grpc.CacheServiceStub(channel)  # type: ignore[no-untyped-call]
+                return typing.cast(pb.RestoreResponse, await stub.Restore(chunks(), metadata=connection.metadata()))
     except grpc.aio.AioRpcError as exc:
         raise _error(connection, exc) from None
 

@@ -13,6 +13,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from hikari_kura.server import (
+    addresses,
     auth,
     engine,
     limits,
@@ -38,6 +39,8 @@ class Config:
     """A SQLite file, or a ``postgresql://`` URL of a database several servers may share."""
     read_only: bool = False
     """Serve a SQLite database without writing it (reads and snapshots only); a read-only file is served so anyway."""
+    create_dirs: bool = False
+    """Create the missing directories of a SQLite database's path; without it such a path is refused."""
     reflection: bool = True
     readers: int = 4
     synchronous: str = "FULL"
@@ -97,14 +100,15 @@ async def open_engine(config: Config) -> engine.Engine:
         readers=config.readers,
         synchronous=config.synchronous,
         read_only=config.read_only,
+        create_dirs=config.create_dirs,
     )
 
 
 def is_loopback(address: str) -> bool:
     """Return whether ``host:port`` listens on loopback only (a Unix socket counts as local)."""
-    if address.startswith("unix:"):
+    if address.startswith(addresses.LOCAL_SOCKETS):
         return True
-    host = address.rpartition(":")[0].strip("[]")
+    host = addresses.split(address)[0]
     if host == "localhost":
         return True
     try:
@@ -147,14 +151,22 @@ class Server:
         self.metrics_port: int | None = None
 
     async def start(self) -> None:
-        """Open the database, start the writer and begin serving; ``port`` is then the bound port."""
+        """Open the database, start the writer and begin serving; ``port`` is then the bound port.
+
+        What can be checked without the database is checked first (the addresses are free, the TLS
+        files hold a certificate and its key), so a server that cannot start creates nothing.
+        """
+        addresses.check_can_listen(self.config.address)
+        if self.config.metrics_address:
+            addresses.check_can_listen(self.config.metrics_address)
+        credentials = None if self.config.tls is None else self.config.tls.credentials()
         try:
-            await self._start()
+            await self._start(credentials)
         except BaseException:
             await self.stop()  # close what did open: its threads would keep the process alive
             raise
 
-    async def _start(self) -> None:
+    async def _start(self, credentials: grpc.ServerCredentials | None) -> None:
         config = self.config
         self._engine = db = await open_engine(config)
         await db.close_stale_sessions()
@@ -183,12 +195,13 @@ class Server:
         health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
         if config.reflection:
             reflection_service.enable(server)
-        if config.tls is None:
-            self.port = server.add_insecure_port(config.address)
-        else:
-            self.port = server.add_secure_port(config.address, config.tls.credentials())
-        if self.port == 0:
-            raise OSError(f"cannot listen on {config.address}")
+        try:
+            if credentials is None:
+                self.port = server.add_insecure_port(config.address)
+            else:
+                self.port = server.add_secure_port(config.address, credentials)
+        except RuntimeError:  # taken since check_can_listen, or a Unix socket gRPC cannot bind
+            raise OSError(f"cannot listen on {config.address}: gRPC could not bind it") from None
         await server.start()
         self._grpc = server
         if config.metrics_address:
@@ -213,6 +226,7 @@ class Server:
     async def stop(self) -> None:
         """Stop taking calls, let running ones finish, commit every queued write, checkpoint, close."""
         grace = self.config.shutdown_grace_seconds
+        started = self._engine is not None
         if self._grpc is not None:
             await self._health.enter_graceful_shutdown()
             _LOGGER.info("shutting down grace_seconds=%.1f", grace)
@@ -230,7 +244,8 @@ class Server:
             await self._engine.close()
             self._engine = None
         self.metrics.close()
-        _LOGGER.info("stopped")
+        if started:
+            _LOGGER.info("stopped")
 
     async def serve(self) -> None:
         """Run until SIGTERM or SIGINT, then shut down gracefully."""

@@ -82,6 +82,8 @@ def load_tokens(path: pathlib.Path | None, inline: str) -> list[tuple[Role, str]
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise TokenError(f"{path}: cannot read the tokens file: {exc.strerror}") from None
+        except UnicodeDecodeError:
+            raise TokenError(f"{path}: the tokens file is not UTF-8 text") from None
         found = parse_tokens(text, str(path))
         if not found:
             raise TokenError(f"{path}: holds no tokens")

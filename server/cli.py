@@ -1,13 +1,16 @@
 """The ``kura`` command: ``serve`` runs the server; ``health``, ``stats``, ``snapshot`` and ``restore`` talk to one.
 
 Every ``serve`` flag has a ``KURA_*`` environment variable; a flag given on the
-command line wins. A bad value exits with status 2 before anything starts.
+command line wins. A bad value exits with status 2 before anything starts; a
+server that cannot start, or a command that fails, exits with status 1. Either
+way standard error gets one line that says why, never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import collections.abc
 import json
 import logging
 import os
@@ -16,7 +19,11 @@ import sqlite3
 import sys
 import typing
 
-from hikari_kura.server import admin, app, auth, engine, logs, sqlite_engine, tls
+# gRPC's C core writes lines of its own to standard error (a failed TLS handshake, at INFO level)
+# and reads this once, when grpc is imported: at ERROR a failure stays the one line we print.
+os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
+
+from hikari_kura.server import addresses, admin, app, auth, engine, logs, sqlite_engine, tls
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -59,40 +66,96 @@ def _bool(text: str) -> bool:
 
 
 def _database(text: str) -> pathlib.Path | str:
-    """Return a PostgreSQL URL as it is and anything else as a SQLite file path."""
+    """Return a PostgreSQL URL as it is and anything else as a SQLite file path (not ``:memory:``, not a URI)."""
     if not text:
         raise argparse.ArgumentTypeError("must be a file path or a postgresql:// URL")
-    return text if app.is_postgres_url(text) else pathlib.Path(text)
+    if app.is_postgres_url(text):
+        return text
+    if text == ":memory:" or text.startswith("file::memory:"):
+        raise argparse.ArgumentTypeError(
+            "an in-memory SQLite database cannot be served: each of the server's connections (writer, readers, "
+            "snapshots) would see a different, empty one; for a cache that need not outlive the server, give a "
+            "file on a tmpfs, e.g. /dev/shm/kura.sqlite3"
+        )
+    if text.startswith("file:"):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is a SQLite URI: give a file path (the server chooses how it opens the file; "
+            "--read-only serves it without writing); for a file whose name starts with 'file:', write ./file:..."
+        )
+    return pathlib.Path(text)
+
+
+def _checked(check: collections.abc.Callable[[str], str]) -> collections.abc.Callable[[str], str]:
+    """Turn an address check into an argparse type, so its message (not "invalid value") reaches the user."""
+
+    def parse(text: str) -> str:
+        try:
+            return check(text)
+        except addresses.AddressError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return parse
+
+
+def _optional_address(text: str) -> str:
+    """Return an empty value (none) as it is, and check anything else as a listening address."""
+    return text and addresses.check_listen_address(text)
+
+
+def _add_switch(parser: argparse.ArgumentParser, flag: str, help_text: str) -> None:
+    """Add a flag that is off by default, on when given alone (or ``true``), and has a ``KURA_*`` variable."""
+    variable = flag.removeprefix("--").upper().replace("-", "_")
+    parser.add_argument(
+        flag,
+        type=_bool,
+        nargs="?",
+        const=True,
+        default=_env(variable, "false"),
+        help=f"{help_text} (env KURA_{variable}, default false)",
+    )
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors take one line and point at ``--help`` instead of printing the usage."""
+
+    def error(self, message: str) -> typing.NoReturn:
+        """Exit with status 2 and one line naming the problem."""
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def _parser() -> argparse.ArgumentParser:
     defaults = app.Config()
-    parser = argparse.ArgumentParser(prog="kura", description="Kura: a shared cache service for hikari bots.")
+    parser = _Parser(prog="kura", description="Kura: a shared cache service for hikari bots.")
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="run the cache server", description="Run the Kura cache server.")
+    serve.set_defaults(parser=serve)
     serve.add_argument(
         "--address",
+        type=_checked(addresses.check_listen_address),
         default=_env("ADDRESS", defaults.address),
-        help="host:port to listen on; 0.0.0.0:50051 or [::]:50051 for every interface "
-        "(env KURA_ADDRESS, default %(default)s)",
+        help="host:port to listen on, the port always given (0: any free one, logged); [::1]:50051 for an IPv6 "
+        "address, 0.0.0.0:50051 or [::]:50051 for every interface (env KURA_ADDRESS, default %(default)s)",
     )
     serve.add_argument(
         "--database",
         type=_database,
         default=_env("DATABASE", str(defaults.database)),
-        help="SQLite database file, created if missing, or a postgresql://user:password@host:port/dbname URL "
-        "that several servers may share (env KURA_DATABASE, default %(default)s)",
+        help="SQLite database file, created if missing in an existing directory, served by one server at a time "
+        "(not :memory:, not a file: URI), or a postgresql://user:password@host:port/dbname URL that several "
+        "servers may share (env KURA_DATABASE, default %(default)s)",
     )
-    serve.add_argument(
+    _add_switch(
+        serve,
+        "--create-dirs",
+        "create the missing directories of the SQLite --database path; without it such a path is refused",
+    )
+    _add_switch(
+        serve,
         "--read-only",
-        type=_bool,
-        nargs="?",
-        const=True,
-        default=_env("READ_ONLY", "false"),
-        help="serve an existing SQLite database without writing it: reads and snapshots work, writes are refused "
-        "FAILED_PRECONDITION (a file or location that cannot be written is served so anyway) "
-        "(env KURA_READ_ONLY, default false)",
+        "serve an existing SQLite database without writing it: reads and snapshots work, writes are refused "
+        "FAILED_PRECONDITION (a file or location that cannot be written is served so anyway); several read-only "
+        "servers may share a file, never with one that writes it",
     )
     serve.add_argument(
         "--reflection",
@@ -134,6 +197,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--metrics-address",
+        type=_checked(_optional_address),
         default=_env("METRICS_ADDRESS", ""),
         help="host:port to serve Prometheus metrics on at /metrics, e.g. 127.0.0.1:9464; empty serves none "
         "(env KURA_METRICS_ADDRESS, default none)",
@@ -225,8 +289,12 @@ def _parser() -> argparse.ArgumentParser:
 
     def client_command(name: str, help_text: str) -> argparse.ArgumentParser:
         command = commands.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".")
+        command.set_defaults(parser=command)
         command.add_argument(
-            "--target", default=_env("TARGET", "127.0.0.1:50051"), help="server address (env KURA_TARGET)"
+            "--target",
+            type=_checked(addresses.check_target),
+            default=_env("TARGET", "127.0.0.1:50051"),
+            help="server address, host:port (env KURA_TARGET, default %(default)s)",
         )
         command.add_argument(
             "--token",
@@ -240,9 +308,7 @@ def _parser() -> argparse.ArgumentParser:
             default=_env("TOKEN_FILE", ""),
             help="file holding the token, e.g. a mounted secret (env KURA_TOKEN_FILE)",
         )
-        command.add_argument(
-            "--tls", type=_bool, default=_env("TLS", "false"), help="use TLS (implied by --tls-ca) (env KURA_TLS)"
-        )
+        _add_switch(command, "--tls", "use TLS, verifying the server with the system's CAs (implied by --tls-ca)")
         command.add_argument(
             "--tls-ca",
             type=_optional_file,
@@ -269,9 +335,9 @@ def _parser() -> argparse.ArgumentParser:
         return command
 
     check = client_command("health", "exit 0 if a server reports SERVING")
-    check.add_argument("--timeout", type=float, default=3.0, help="seconds to wait for an answer")
+    check.add_argument("--timeout", type=_positive_float, default=3.0, help="seconds to wait for an answer")
     report = client_command("stats", "print a server's stats as JSON")
-    report.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for an answer")
+    report.add_argument("--timeout", type=_positive_float, default=10.0, help="seconds to wait for an answer")
     take = client_command("snapshot", "save a consistent copy of the whole cache to a file")
     take.add_argument("file", type=pathlib.Path, help="where to write the snapshot (replaced when complete)")
     give = client_command("restore", "replace the whole cache with a snapshot file, atomically")
@@ -279,16 +345,31 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _token(parser: argparse.ArgumentParser, args: argparse.Namespace) -> str | None:
+    """Return the token a client command sends, from ``--token`` or ``--token-file``; None for none."""
+    token, source = args.token, "--token"
+    if args.token_file is not None:
+        source = f"--token-file {args.token_file}"
+        try:
+            token = args.token_file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            parser.error(f"{source}: cannot read it: {exc.strerror}")
+        except UnicodeDecodeError:
+            parser.error(f"{source}: not a text file")
+    # gRPC takes only visible ASCII in metadata, and fails with a traceback on anything else.
+    if token and not (token.isascii() and token.isprintable() and len(token.split()) == 1):
+        parser.error(f"{source}: a token is one word of visible ASCII characters (no spaces or line breaks)")
+    return token or None
+
+
 def _connection(parser: argparse.ArgumentParser, args: argparse.Namespace) -> admin.Connection:
     """Return how a client command reaches its server, from its flags."""
     if (args.tls_client_cert is None) != (args.tls_client_key is None):
         parser.error("--tls-client-cert and --tls-client-key go together")
-    token = args.token
-    if args.token_file is not None:
-        token = args.token_file.read_text(encoding="utf-8").strip()
+    token = _token(parser, args)
     return admin.Connection(
         args.target,
-        token=token or None,
+        token=token,
         tls=args.tls or args.tls_ca is not None or args.tls_client_cert is not None,
         ca=args.tls_ca,
         client_cert=args.tls_client_cert,
@@ -330,8 +411,11 @@ def _client_command(args: argparse.Namespace, connection: admin.Connection) -> i
                 f"{restored.members} members, {restored.roles} roles\n"
             )
     except admin.CommandError as exc:
-        sys.stderr.write(f"kura {args.command}: {exc}\n")
+        sys.stderr.write(f"kura {args.command}: {' '.join(str(exc).split())}\n")
         return 1
+    except KeyboardInterrupt:
+        sys.stderr.write(f"kura {args.command}: interrupted\n")  # a snapshot leaves no partial file behind
+        return 130
     return 0
 
 
@@ -342,13 +426,14 @@ def main(argv: typing.Sequence[str] | None = None) -> int:
     # so a bad environment value exits with status 2 just like a bad flag.
     args = parser.parse_args(argv)
     if args.command != "serve":
-        return _client_command(args, _connection(parser, args))
-    security = _server_security(parser, args)
+        return _client_command(args, _connection(args.parser, args))
+    security = _server_security(args.parser, args)
     logs.configure(args.log_level, args.log_format)
     config = app.Config(
         address=args.address,
         database=args.database,
         read_only=args.read_only,
+        create_dirs=args.create_dirs,
         reflection=args.reflection,
         readers=args.readers,
         synchronous=args.synchronous,
@@ -370,8 +455,8 @@ def main(argv: typing.Sequence[str] | None = None) -> int:
         _LOGGER.error("cannot start: %s", exc)
         return 1
     except sqlite3.Error as exc:
-        # A read-only file system, a file without write permission, a full disk: the operator's to fix.
-        _LOGGER.error("cannot start: database %s cannot be opened for writing: %s", config.database, exc)
+        # Not a database file, a full disk, a lock SQLite could not take: the operator's to fix.
+        _LOGGER.error("cannot start: database %s cannot be opened: %s", config.database, exc)
         return 1
     return 0
 

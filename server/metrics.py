@@ -18,6 +18,8 @@ import grpc
 import prometheus_client
 from prometheus_client import core, registry
 
+from hikari_kura.server import addresses
+
 _LOGGER = logging.getLogger(__name__)
 
 _LATENCY_BUCKETS: typing.Final = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
@@ -155,8 +157,8 @@ class Metrics:
 
     def serve(self, address: str) -> int:
         """Serve ``/metrics`` over HTTP at ``host:port``; return the bound port."""
-        host, _, port = address.rpartition(":")
-        server, _ = prometheus_client.start_http_server(int(port), host.strip("[]") or "0.0.0.0", self.registry)
+        host, port = addresses.split(address)
+        server, _ = prometheus_client.start_http_server(port, host, self.registry)
         self._http = server
         bound = int(server.server_address[1])
         _LOGGER.info("serving metrics address=%s port=%d", address, bound)

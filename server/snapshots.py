@@ -64,11 +64,16 @@ def _content_digest(conn: sqlite3.Connection) -> bytes:
 
 
 def seal(path: pathlib.Path) -> None:
-    """Store the digest of a fresh snapshot file's content inside it; restore refuses files without one."""
+    """Store the digest of a fresh snapshot file's content inside it; restore refuses files without one.
+
+    A database served from a copy of a snapshot file still holds that snapshot's digest table, and
+    ``VACUUM INTO`` copies it along: the old digest is replaced, it says nothing about this content.
+    """
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         digest = _content_digest(conn)
         conn.execute("BEGIN")
+        conn.execute(f"DROP TABLE IF EXISTS {SNAPSHOT_TABLE}")
         conn.execute(f"CREATE TABLE {SNAPSHOT_TABLE} (content_sha256 BLOB NOT NULL)")
         conn.execute(f"INSERT INTO {SNAPSHOT_TABLE} (content_sha256) VALUES (?)", (digest,))
         conn.execute("COMMIT")

@@ -27,9 +27,8 @@ import time
 import typing
 
 import aiosqlite
-import grpc
 
-from hikari_kura.server import engine, errors, rows, schema, snapshots
+from hikari_kura.server import engine, errors, file_lock, rows, schema, snapshots
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -80,13 +79,11 @@ async def _connect(path: pathlib.Path | str, *, synchronous: str = "FULL") -> ai
 
 
 def migrate(conn: sqlite3.Connection) -> int:
-    """Bring a database to ``SCHEMA_VERSION`` in one transaction; return the version it had."""
+    """Bring a database to ``SCHEMA_VERSION`` in one transaction; return the version it had.
+
+    The caller has refused a database of a newer schema (``_read_version``) before opening it for writing.
+    """
     ((version,),) = conn.execute("PRAGMA user_version").fetchall()
-    if version > schema.SCHEMA_VERSION:
-        raise errors.RequestError(
-            grpc.StatusCode.FAILED_PRECONDITION,
-            f"database schema version {version} is newer than this server's {schema.SCHEMA_VERSION}",
-        )
     if version < schema.SCHEMA_VERSION:
         conn.executescript(f"BEGIN;\n{schema.migration_script(version)}\nCOMMIT;")
         _LOGGER.info("migrated database schema from=%d to=%d", version, schema.SCHEMA_VERSION)
@@ -118,7 +115,7 @@ class WriteConnection:
                 conn.execute(f"PRAGMA synchronous = {synchronous}")
                 ((mode,),) = conn.execute("PRAGMA journal_mode = WAL").fetchall()
                 if mode != "wal":
-                    raise RuntimeError(f"{path}: cannot use WAL journaling (got {mode})")
+                    raise engine.OpenError(f"database {path} cannot use WAL journaling (SQLite chose {mode})")
             except BaseException:
                 conn.close()
                 raise
@@ -420,12 +417,31 @@ def writable(path: pathlib.Path) -> bool:
     return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
 
 
-def _access(path: pathlib.Path) -> tuple[bool, bool]:
-    """Return whether the database file exists, and whether this process may write it (or create it, if not)."""
+def _access(path: pathlib.Path, *, create_dirs: bool, read_only: bool) -> tuple[bool, bool]:
+    """Return whether the database file exists, and whether this process may write it (or create it, if not).
+
+    A file path that is a directory, or whose directory is missing, is refused: a typo in
+    ``--database`` must not become a new, empty cache somewhere else. ``create_dirs`` makes
+    the missing directories instead.
+    """
+    if path.is_dir():
+        raise engine.OpenError(f"database {path} is a directory: give the path of a file, e.g. {path / 'kura.sqlite3'}")
     if path.exists():
         return True, writable(path)
-    nearest = next(directory for directory in path.absolute().parents if directory.exists())
-    return False, os.access(nearest, os.W_OK)
+    directory = path.parent
+    if not directory.is_dir() and not read_only:
+        if directory.exists():
+            raise engine.OpenError(f"database {path}: {directory} is not a directory")
+        if not create_dirs:
+            raise engine.OpenError(
+                f"database {path}: directory {directory} does not exist (create it, or pass --create-dirs)"
+            )
+        try:
+            directory.mkdir(parents=True)
+        except OSError as exc:
+            raise engine.OpenError(f"database {path}: cannot create directory {directory}: {exc.strerror}") from None
+        _LOGGER.info("created directory %s for database %s", directory, path)
+    return False, directory.is_dir() and os.access(directory, os.W_OK)
 
 
 def read_only_uri(path: pathlib.Path) -> str:
@@ -455,6 +471,7 @@ class SqliteEngine:
     def __init__(
         self,
         path: pathlib.Path,
+        lock: file_lock.DatabaseLock,
         writes: WriteConnection | None,
         readers: list[aiosqlite.Connection],
         point_reader: sqlite3.Connection,
@@ -463,6 +480,7 @@ class SqliteEngine:
     ):
         self.path = path
         self.read_only_reason = read_only_reason
+        self._lock = lock
         self._writes = writes
         self._read_uri = read_only_uri(path)
         self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
@@ -473,26 +491,61 @@ class SqliteEngine:
 
     @classmethod
     async def open(
-        cls, path: pathlib.Path, *, readers: int = 4, synchronous: str = "FULL", read_only: bool = False
+        cls,
+        path: pathlib.Path,
+        *,
+        readers: int = 4,
+        synchronous: str = "FULL",
+        read_only: bool = False,
+        create_dirs: bool = False,
     ) -> SqliteEngine:
-        """Open (creating and migrating as needed) the database at ``path``; read-only if asked or it must be."""
-        exists, can_write = _access(path)
+        """Open (creating and migrating as needed) the database at ``path``; read-only if asked or it must be.
+
+        The file's lock (``file_lock``) is taken before anything else opens it and held until ``close``:
+        exclusive to write the file, shared to serve it read-only.
+        """
+        exists, can_write = _access(path, create_dirs=create_dirs, read_only=read_only)
+        if read_only and not exists:
+            raise engine.OpenError(f"database {path} does not exist: there is nothing to serve read-only")
         if not exists and not can_write:
             raise engine.OpenError(
                 f"database {path} does not exist and cannot be created in a read-only location: nothing to serve"
             )
+        reason = None
         if not can_write:
-            _LOGGER.warning("database %s cannot be written: serving it read-only, every write is refused", path)
-            return await cls._open_read_only(path, readers, f"database {path} cannot be written")
-        if read_only:
-            if not exists:
-                raise engine.OpenError(f"database {path} does not exist: there is nothing to serve read-only")
-            _LOGGER.info("serving database %s read-only as asked, every write is refused", path)
-            return await cls._open_read_only(path, readers, f"database {path} is served with --read-only")
-        path.parent.mkdir(parents=True, exist_ok=True)
+            reason = f"database {path} cannot be written"
+        elif read_only:
+            reason = f"database {path} is served with --read-only"
+        try:
+            lock = file_lock.DatabaseLock.acquire(path, shared=reason is not None)
+        except file_lock.LockedError as exc:
+            raise engine.OpenError(str(exc)) from None
+        try:
+            if not can_write:
+                _LOGGER.warning("database %s cannot be written: serving it read-only, every write is refused", path)
+            elif read_only:
+                _LOGGER.info("serving database %s read-only as asked, every write is refused", path)
+            if reason is not None:
+                return await cls._open_read_only(path, lock, readers, reason)
+            return await cls._open_writable(path, lock, readers, synchronous, exists=exists)
+        except BaseException:
+            lock.release()
+            raise
+
+    @classmethod
+    async def _open_writable(
+        cls, path: pathlib.Path, lock: file_lock.DatabaseLock, readers: int, synchronous: str, *, exists: bool
+    ) -> SqliteEngine:
+        """Check that an existing file is Kura's, open the write connection, migrate, then open the readers."""
+        version = await asyncio.to_thread(_read_version, path, read_only_uri(path)) if exists else 0
+        if version > schema.SCHEMA_VERSION:
+            raise engine.OpenError(
+                f"database {path} has schema version {version}, newer than this server's {schema.SCHEMA_VERSION}: "
+                "serve it with the Kura version that wrote it"
+            )
         writes = await WriteConnection.open(path, synchronous=synchronous)
         try:
-            await writes.run(functools.partial(_check_and_migrate, path))
+            await writes.run(migrate)
             reader_conns = []
             for _ in range(readers):
                 reader = await _connect(path, synchronous=synchronous)
@@ -504,22 +557,22 @@ class SqliteEngine:
             await writes.close()
             raise
         _LOGGER.info("opened database path=%s readers=%d synchronous=%s", path, readers, synchronous)
-        return cls(path, writes, reader_conns, point_reader)
+        return cls(path, lock, writes, reader_conns, point_reader)
 
     @classmethod
-    async def _open_read_only(cls, path: pathlib.Path, readers: int, reason: str) -> SqliteEngine:
+    async def _open_read_only(
+        cls, path: pathlib.Path, lock: file_lock.DatabaseLock, readers: int, reason: str
+    ) -> SqliteEngine:
         """Open reader connections only; the schema must already be this server's (no migration without writes)."""
         uri = read_only_uri(path)
         try:
             # Plain sqlite3 first: an aiosqlite connection that fails to open leaves its thread running.
-            app_id, version = await asyncio.to_thread(_read_header, uri)
+            version = await asyncio.to_thread(_read_version, path, uri)
         except sqlite3.Error as exc:
             raise engine.OpenError(
                 f"database {path} cannot be read without write access ({exc}); a write-ahead log left by a "
                 "crash needs its -shm file beside it, or one start with write access to fold it in"
             ) from exc
-        if version and app_id != schema.APPLICATION_ID:
-            raise engine.OpenError(f"{path}: not a Kura database")
         if version != schema.SCHEMA_VERSION:
             age = "newer" if version > schema.SCHEMA_VERSION else "older"
             raise engine.OpenError(
@@ -537,15 +590,18 @@ class SqliteEngine:
                 await conn.close()
             raise
         _LOGGER.info("opened database path=%s readers=%d read_only=true", path, readers)
-        return cls(path, None, conns, point_reader, read_only_reason=reason)
+        return cls(path, lock, None, conns, point_reader, read_only_reason=reason)
 
     async def close(self) -> None:
         """Checkpoint the WAL into the database file and close every connection."""
         for reader in self._all_readers:
             await reader.close()
         self._point_reader.close()
-        if self._writes is not None:
-            await self._writes.close()
+        try:
+            if self._writes is not None:
+                await self._writes.close()
+        finally:
+            self._lock.release()  # after the checkpoint: the next server opens a file no one works on
         _LOGGER.info("closed database path=%s", self.path)
 
     def _write_connection(self) -> WriteConnection:
@@ -635,15 +691,6 @@ class SqliteEngine:
         await self._write_connection().run(functools.partial(_restore, path, session_id))
 
 
-def _check_and_migrate(path: pathlib.Path, conn: sqlite3.Connection) -> None:
-    """Refuse a file that is not a Kura database, and migrate one that is to this server's schema."""
-    ((app_id,),) = conn.execute("PRAGMA application_id").fetchall()
-    ((version,),) = conn.execute("PRAGMA user_version").fetchall()
-    if version and app_id != schema.APPLICATION_ID:
-        raise RuntimeError(f"{path}: not a Kura database")
-    migrate(conn)
-
-
 def _restore(path: pathlib.Path, session_id: int | None, conn: sqlite3.Connection) -> None:
     """Copy a validated snapshot's tables over the database's in one transaction (on the write thread)."""
     conn.execute("ATTACH DATABASE ? AS snapshot", (str(path),))
@@ -678,15 +725,25 @@ def _point_reader(database: pathlib.Path | str) -> sqlite3.Connection:
     return sqlite3.connect(database, uri=uri, timeout=0, isolation_level=None)
 
 
-def _read_header(uri: str) -> tuple[int, int]:
-    """Return the application id and schema version of the database at ``uri`` (which may open it read-only)."""
+def _read_version(path: pathlib.Path, uri: str) -> int:
+    """Return the schema version of the Kura database at ``uri`` (which may open it read-only).
+
+    A file that another application made is refused before anything writes it (not even the
+    switch to WAL journaling): a typo in ``--database`` must not add Kura's tables to its data.
+    """
     conn = sqlite3.connect(uri, uri=True, timeout=5)
     try:
         (app_id,) = conn.execute("PRAGMA application_id").fetchone()
         (version,) = conn.execute("PRAGMA user_version").fetchone()
+        (tables,) = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     finally:
         conn.close()
-    return int(app_id), int(version)
+    if app_id != schema.APPLICATION_ID and (version or tables):
+        raise engine.OpenError(
+            f"database {path} is not a Kura database (its application_id is {app_id:#x}, Kura's is "
+            f"{schema.APPLICATION_ID:#x}): Kura serves only files it made"
+        )
+    return int(version)
 
 
 def count_file(database: pathlib.Path, uri: str) -> tuple[dict[str, int], int]:

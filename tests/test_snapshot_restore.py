@@ -24,7 +24,7 @@ from hikari_kura.server import app as server_app
 from hikari_kura.server import schema, snapshots
 from hikari_kura.v1 import cache_service_pb2_grpc
 
-DATABASE_FILES = ["kura.sqlite3", "kura.sqlite3-shm", "kura.sqlite3-wal"]
+DATABASE_FILES = ["kura.sqlite3", "kura.sqlite3-shm", "kura.sqlite3-wal", "kura.sqlite3.lock"]
 
 
 def _files_of(database: pathlib.Path | str) -> list[str]:

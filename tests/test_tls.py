@@ -189,6 +189,7 @@ async def test_kura_commands_verify_the_server_and_present_a_client_certificate(
     for refused in (no_certificate, wrong_ca, plaintext):
         assert refused.returncode == 1
         assert "UNAVAILABLE" in refused.stderr
+        assert len(refused.stderr.splitlines()) == 1, refused.stderr  # gRPC's own handshake lines are not shown
 
 
 @pytest.mark.parametrize(
@@ -293,3 +294,103 @@ async def test_kura_serve_takes_tokens_tls_and_limits_from_its_environment(
     assert process.returncode == 0, output
     assert "tls=True mtls=False tokens=1" in output
     assert WRITE_TOKEN not in output
+
+
+def _serve_in(directory: pathlib.Path, *args: str) -> subprocess.Popen[str]:
+    """Start ``kura serve`` with ``args`` in ``directory``, as an operator runs it there."""
+    return subprocess.Popen(
+        [*KURA, "serve", *args],
+        cwd=directory,
+        env=_clean_environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def _readme_pki(pki: PKI, directory: pathlib.Path) -> None:
+    """Put the test's certificates under the names the README's Security section uses."""
+    for source, name in ((pki.server.cert, "server.pem"), (pki.server.key, "server.key"), (pki.ca.cert, "ca.pem")):
+        (directory / name).write_bytes(source.read_bytes())
+
+
+async def test_tls_works_as_the_readme_shows_it(tmp_path: pathlib.Path, pki: PKI) -> None:
+    _readme_pki(pki, tmp_path)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        target = f"127.0.0.1:{probe.getsockname()[1]}"
+    process = _serve_in(tmp_path, "--tls-cert", "server.pem", "--tls-key", "server.key", "--address", target)
+
+    def kura(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*KURA, *args, "--target", target],
+            cwd=tmp_path,
+            env=_clean_environment(**env),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    try:
+        for _ in range(300):
+            with_ca = await asyncio.to_thread(kura, "health", "--tls-ca", "ca.pem")
+            if with_ca.returncode == 0 or process.poll() is not None:
+                break
+            await asyncio.sleep(0.1)
+        # --tls trusts the system's CAs; gRPC finds them in GRPC_DEFAULT_SSL_ROOTS_FILE_PATH, here the test CA.
+        system_cas = {"GRPC_DEFAULT_SSL_ROOTS_FILE_PATH": str(tmp_path / "ca.pem")}
+        flag = await asyncio.to_thread(kura, "health", "--tls", **system_cas)
+        variable = await asyncio.to_thread(kura, "health", KURA_TLS="true", **system_cas)
+        snapshot = await asyncio.to_thread(kura, "snapshot", "cache.snapshot", "--tls-ca", "ca.pem")
+        untrusted = await asyncio.to_thread(kura, "health", "--tls", "--timeout", "5")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output = await asyncio.to_thread(lambda: process.communicate(timeout=30)[0])
+    assert process.returncode == 0, output
+    for result in (with_ca, flag, variable):
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == f"{target}: SERVING\n"
+    assert snapshot.returncode == 0, snapshot.stderr
+    assert (tmp_path / "cache.snapshot").stat().st_size > 0
+    assert untrusted.returncode == 1
+    assert untrusted.stderr.splitlines() == [untrusted.stderr.strip()]
+    assert "CERTIFICATE_VERIFY_FAILED" in untrusted.stderr
+    assert "tls=True mtls=False" in output
+
+
+@pytest.mark.parametrize(
+    ("cert", "key", "client_ca", "message"),
+    [
+        ("server.key", "server.key", None, "TLS certificate server.key holds no PEM certificate"),
+        ("server.pem", "server.pem", None, "TLS key server.pem is not the private key of server.pem"),
+        (
+            "server.pem",
+            "other.key",
+            None,
+            "TLS key other.key is not the private key of server.pem: KEY_VALUES_MISMATCH",
+        ),
+        ("server.pem", "server.key", "server.key", "TLS client CA server.key holds no PEM certificate"),
+    ],
+)
+def test_serve_with_tls_files_that_will_not_do_fails_in_one_line_and_creates_nothing(
+    tmp_path: pathlib.Path, pki: PKI, cert: str, key: str, client_ca: str | None, message: str
+) -> None:
+    _readme_pki(pki, tmp_path)
+    (tmp_path / "other.key").write_bytes(pki.client.key.read_bytes())
+    before = sorted(path.name for path in tmp_path.iterdir())
+    flags = ["--tls-cert", cert, "--tls-key", key, *(["--tls-client-ca", client_ca] if client_ca else [])]
+
+    result = subprocess.run(
+        [*KURA, "serve", "--database", "kura.sqlite3", "--address", "127.0.0.1:0", *flags],
+        cwd=tmp_path,
+        env=_clean_environment(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.splitlines() == [result.stderr.strip()], result.stderr
+    assert f"cannot start: {message}" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == before
