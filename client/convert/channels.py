@@ -94,12 +94,18 @@ def channel_to_proto(channel: hikari.GuildChannel, /) -> channels_pb2.GuildChann
 
 def _negative(*ids: int | None) -> bool:
     """Tell whether any of these references is negative (None: not set)."""
-    return any(value is not None and value < 0 for value in ids)
+    for value in ids:  # a loop, not any() over a generator: this runs for every channel
+        if value is not None and value < 0:
+            return True
+    return False
 
 
 def _too_long(*texts: str | None) -> bool:
     """Tell whether any of these texts is longer than the server stores (None: not set)."""
-    return any(value is not None and len(value) > _MAX_TEXT for value in texts)
+    for value in texts:
+        if value is not None and len(value) > _MAX_TEXT:
+            return True
+    return False
 
 
 def _channel_to_proto(channel: hikari.GuildChannel, /) -> channels_pb2.GuildChannel:
@@ -238,30 +244,28 @@ def _voice_into(
 
 
 def _forum_to_proto(channel: hikari.GuildForumChannel | hikari.GuildMediaChannel, /) -> channels_pb2.ForumChannel:
-    tags = channel.available_tags
-    if _too_long(channel.topic, channel.default_reaction_emoji_name, *(tag.name for tag in tags)) or _negative(
-        channel.last_thread_id, channel.default_reaction_emoji_id, *(tag.id for tag in tags)
+    if _too_long(channel.topic, channel.default_reaction_emoji_name) or _negative(
+        channel.last_thread_id, channel.default_reaction_emoji_id
     ):
         raise ValueError("forum channel cannot be stored")
-    if _too_long(*(tag.unicode_emoji for tag in tags)) or _negative(*(tag.emoji_id for tag in tags)):
-        raise ValueError("forum tag emoji cannot be stored")
+    tags = []
+    for tag in channel.available_tags:
+        # ForumTag keeps one private emoji value; its public properties expose which kind it is.
+        tag_id, name, emoji_id, emoji_name = tag.id, tag.name, tag.emoji_id, tag.unicode_emoji
+        if _negative(tag_id, emoji_id) or _too_long(name, emoji_name):
+            raise ValueError("forum tag cannot be stored")
+        tags.append(
+            channels_pb2.ForumTag(
+                id=tag_id, name=name, moderated=tag.moderated, emoji_id=emoji_id, emoji_name=emoji_name
+            )
+        )
     return channels_pb2.ForumChannel(
         topic=channel.topic,
         last_thread_id=channel.last_thread_id,
         rate_limit_per_user=_timedelta_to_proto(channel.rate_limit_per_user),
         default_thread_rate_limit_per_user=_timedelta_to_proto(channel.default_thread_rate_limit_per_user),
         default_auto_archive_duration=_timedelta_to_proto(channel.default_auto_archive_duration),
-        available_tags=[
-            # ForumTag keeps one private emoji value; its public properties expose which kind it is.
-            channels_pb2.ForumTag(
-                id=tag.id,
-                name=tag.name,
-                moderated=tag.moderated,
-                emoji_id=tag.emoji_id,
-                emoji_name=tag.unicode_emoji,
-            )
-            for tag in tags
-        ],
+        available_tags=tags,
         default_sort_order=common.enum_to_proto(channels_pb2.ForumSortOrder, channel.default_sort_order),
         default_layout=common.enum_to_proto(channels_pb2.ForumLayout, channel.default_layout),
         default_reaction_emoji_id=channel.default_reaction_emoji_id,

@@ -26,7 +26,9 @@ _UNDEFINED = hikari.UNDEFINED
 _SNOWFLAKES = common.SNOWFLAKES
 _USER_FLAGS = common.Interned(hikari.UserFlag)
 _MEMBER_FLAGS = common.Interned(hikari.GuildMemberFlags)
-_timestamp_into = common.timestamp_into
+_datetime_into = common.datetime_into
+_MIN_SECONDS = checks.MIN_SECONDS
+_MAX_SECONDS = checks.MAX_SECONDS
 _datetime_from_proto = common.datetime_from_proto
 _decoration_into = common.avatar_decoration_into
 _refusal = checks.refusal
@@ -92,15 +94,22 @@ def member_into(message: members_pb2.Member, member: hikari.Member, /) -> None:
         if (is_pending := member.is_pending) is not _UNDEFINED:
             message.is_pending = is_pending
         if (joined_at := member.joined_at) is not None:
-            _timestamp_into(message.joined_at, joined_at)
+            if not _MIN_SECONDS <= _datetime_into(message.joined_at, joined_at) <= _MAX_SECONDS:
+                raise ValueError  # a Timestamp cannot hold it
         if (nickname := member.nickname) is not None:
             message.nickname = nickname
             if len(nickname) > _MAX_TEXT:
                 raise ValueError
         if (premium_since := member.premium_since) is not None:
-            _timestamp_into(message.premium_since, premium_since)
+            if not _MIN_SECONDS <= _datetime_into(message.premium_since, premium_since) <= _MAX_SECONDS:
+                raise ValueError  # a Timestamp cannot hold it
         if (communication_disabled_until := member.raw_communication_disabled_until) is not None:
-            _timestamp_into(message.raw_communication_disabled_until, communication_disabled_until)
+            if (
+                not _MIN_SECONDS
+                <= _datetime_into(message.raw_communication_disabled_until, communication_disabled_until)
+                <= _MAX_SECONDS
+            ):
+                raise ValueError  # a Timestamp cannot hold it
         if role_ids := member.role_ids:
             message.role_ids.extend(role_ids)
             if min(role_ids) < 0:
