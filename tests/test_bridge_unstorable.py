@@ -9,7 +9,6 @@ hikari made of it, and the refused one logged with its kind, ids and reason, cou
 
 from __future__ import annotations
 
-import collections.abc
 import logging
 import typing
 
@@ -17,16 +16,14 @@ import hikari
 import payloads
 import pytest
 from fidelity import assert_same_entity
-from gateway import Gateway
+from gateway import Bot
 
 from hikari_kura.client import (
-    Cache,
     ChannelQuery,
     GrpcBackend,
     InvalidArgumentError,
     MemberQuery,
     RoleQuery,
-    WriteError,
     bridge,
 )
 from hikari_kura.client.convert import checks
@@ -39,27 +36,9 @@ BAD_THREAD_ID = 399_942_396_007_890_999
 WRITE_STREAM_LOGGER = "hikari_kura.client.write_stream"
 
 
-class Bot:
-    """One bot process: a never-started GatewayBot, its Kura backend (collecting failures) and its cache."""
-
-    def __init__(self, target: str) -> None:
-        self.app = payloads.make_app()
-        self.failures: list[WriteError] = []
-        self.backend = GrpcBackend(target, app=self.app, on_error=self.failures.append)
-        self.cache = Cache(self.app, self.backend)
-        self.gateway = Gateway(self.app)
-
-    def reported(self) -> list[tuple[str, str, str]]:
-        """Return each failure handed to ``on_error``: its operation, ids and the error's message."""
-        return [(failure.operation, failure.detail, failure.error.message) for failure in self.failures]
-
-
-@pytest.fixture
-async def bot(target: str) -> collections.abc.AsyncIterator[Bot]:
-    bot = Bot(target)
-    await bot.gateway.start()
-    yield bot
-    await bot.gateway.stop()
+def _reported(bot: Bot) -> list[tuple[str, str, str]]:
+    """Return each failure the bot's backend handed to ``on_error``: its operation, ids and the error's message."""
+    return [(failure.operation, failure.detail, failure.error.message) for failure in bot.failures]
 
 
 def _guild_create_with_one_unstorable_of_each_kind() -> payloads.JSONObject:
@@ -137,7 +116,7 @@ async def test_a_guild_create_with_one_unstorable_object_of_each_kind_stores_eve
     assert_same_entity(guild, event.guild)
     await _assert_stored_but(backend, event, {hikari.Snowflake(0), BAD_THREAD_ID, BAD_ROLE_ID, BAD_MEMBER_ID})
     assert bot.backend.failed_writes == len(REFUSED)
-    assert bot.reported() == REFUSED
+    assert _reported(bot) == REFUSED
     lines = _failure_lines(caplog)
     assert len(lines) == len(REFUSED)
     for line, (operation, ids, message) in zip(lines, REFUSED, strict=True):
@@ -158,7 +137,7 @@ async def test_confirmed_listeners_run_on_what_was_stored_when_some_objects_were
 
     assert seen == [{int(channel_id) for channel_id in (*event.channels, *event.threads)} - {0, BAD_THREAD_ID}]
     await _assert_stored_but(backend, event, {hikari.Snowflake(0), BAD_THREAD_ID, BAD_ROLE_ID, BAD_MEMBER_ID})
-    assert bot.reported() == REFUSED
+    assert _reported(bot) == REFUSED
 
 
 async def test_a_guild_create_whose_guild_cannot_be_stored_still_stores_its_channels_roles_and_members(
@@ -172,7 +151,7 @@ async def test_a_guild_create_whose_guild_cannot_be_stored_still_stores_its_chan
     assert [g async for g in backend.iter_guilds()] == []
     await _assert_stored_but(backend, event, set())
     message = f"guild id={GUILD}: name: must be at most {checks.MAX_TEXT} characters"
-    assert bot.reported() == [("guild_join", f"guild_id={GUILD}", message)]
+    assert _reported(bot) == [("guild_join", f"guild_id={GUILD}", message)]
     assert _failure_lines(caplog) == [f"write failed op=guild_join guild_id={GUILD} error=INVALID_ARGUMENT: {message}"]
     assert bot.backend.failed_writes == 1
 
@@ -193,7 +172,7 @@ async def test_a_member_chunk_with_one_unstorable_member_stores_the_others(bot: 
     assert stored.keys() == {payloads.OWNER_ID, payloads.OWNER_ID + 2}
     for user_id, member in stored.items():
         assert_same_entity(member, expected[hikari.Snowflake(user_id)])
-    assert bot.reported() == [
+    assert _reported(bot) == [
         (
             "bulk_members",
             f"guild_id={GUILD} user_id=0",
@@ -222,7 +201,7 @@ async def test_a_thread_list_sync_with_one_unstorable_thread_stores_the_others(b
     for thread_id, thread in stored.items():
         assert_same_entity(thread, expected[hikari.Snowflake(thread_id)])
     bad = payloads.PUBLIC_THREAD_ID + 2
-    assert bot.reported() == [
+    assert _reported(bot) == [
         (
             "bulk_channels",
             f"channel_id={bad}",

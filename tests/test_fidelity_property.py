@@ -14,7 +14,6 @@ many fresh random examples instead.
 
 from __future__ import annotations
 
-import collections.abc
 import os
 import typing
 
@@ -22,11 +21,10 @@ import hikari
 import hypothesis
 import payload_strategies
 import payloads
-import pytest
 from fidelity import assert_same_entity
-from gateway import Gateway
+from gateway import Bot
 
-from hikari_kura.client import Cache, ChannelQuery, GrpcBackend, GuildQuery, MemberQuery, RoleQuery
+from hikari_kura.client import ChannelQuery, GrpcBackend, GuildQuery, MemberQuery, RoleQuery
 
 hypothesis.settings.register_profile(
     "kura-fidelity",
@@ -124,24 +122,6 @@ async def _assert_found_by_every_filter(backend: GrpcBackend, drawn: Drawn) -> N
 
 async def _clear(backend: GrpcBackend) -> None:
     await backend.clear(channels=True, guilds=True, members=True, roles=True)
-
-
-class Bot:
-    """A never-started GatewayBot whose ``Cache`` writes what its gateway dispatches through its own backend."""
-
-    def __init__(self, target: str) -> None:
-        self.app = payloads.make_app()
-        self.backend = GrpcBackend(target, app=self.app)
-        self.cache = Cache(self.app, self.backend)
-        self.gateway = Gateway(self.app)
-
-
-@pytest.fixture
-async def bot(target: str) -> collections.abc.AsyncIterator[Bot]:
-    bot = Bot(target)
-    await bot.gateway.start()
-    yield bot
-    await bot.gateway.stop()
 
 
 @FIDELITY

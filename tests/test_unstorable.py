@@ -72,32 +72,18 @@ def _guild(**overrides: object) -> Make:
     return lambda app: payloads.guild(app, {**payloads.guild_create_payload(), **overrides})
 
 
-def _text(what: str) -> str:
-    return f"channel id={payloads.TEXT_ID} guild_id={GUILD}: {what}"
+def _about(subject: str) -> collections.abc.Callable[[str], str]:
+    """Return how a refusal of ``subject`` (its kind and ids) reads, given the field and why."""
+    return lambda what: f"{subject}: {what}"
 
 
-def _voice(what: str) -> str:
-    return f"channel id={payloads.VOICE_ID} guild_id={GUILD}: {what}"
-
-
-def _forum(what: str) -> str:
-    return f"channel id={payloads.FORUM_ID} guild_id={GUILD}: {what}"
-
-
-def _public_thread(what: str) -> str:
-    return f"channel id={payloads.PUBLIC_THREAD_ID} guild_id={GUILD}: {what}"
-
-
-def _owner(what: str) -> str:
-    return f"member guild_id={GUILD} user_id={payloads.OWNER_ID}: {what}"
-
-
-def _admin(what: str) -> str:
-    return f"role id={payloads.ROLE_ADMIN_ID} guild_id={GUILD}: {what}"
-
-
-def _the_guild(what: str) -> str:
-    return f"guild id={GUILD}: {what}"
+_text = _about(f"channel id={payloads.TEXT_ID} guild_id={GUILD}")
+_voice = _about(f"channel id={payloads.VOICE_ID} guild_id={GUILD}")
+_forum = _about(f"channel id={payloads.FORUM_ID} guild_id={GUILD}")
+_public_thread = _about(f"channel id={payloads.PUBLIC_THREAD_ID} guild_id={GUILD}")
+_owner = _about(f"member guild_id={GUILD} user_id={payloads.OWNER_ID}")
+_admin = _about(f"role id={payloads.ROLE_ADMIN_ID} guild_id={GUILD}")
+_the_guild = _about(f"guild id={GUILD}")
 
 
 _OVERWRITE = str(payloads.OWNER_ID)
