@@ -3,12 +3,19 @@
 Writes are issued in the order hikari dispatches the events, whatever the backend's methods
 await internally, so the cache sees Discord's order. Once a shard has every guild its READY
 announced, the shard's stale data (what no connected session wrote again) is pruned.
+
+An object the backend cannot store need not cost the rest of its event: ``GrpcBackend`` fails a
+single write of it alone (reported as a failed write), and where the backend can
+(``SkipsUnstorable``) the bulks (a GUILD_CREATE's channels, roles and members, member chunks,
+thread list syncs) leave it out, reported the same way, and store the others. Another backend
+gets its plain calls.
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections.abc
+import contextlib
 import itertools
 import logging
 import typing
@@ -30,6 +37,18 @@ class ShardPruning(typing.Protocol):
 
     async def prune_shard(self, shard_id: int, shard_count: int) -> None:
         """Prune only the guilds of one shard."""
+
+
+@typing.runtime_checkable
+class SkipsUnstorable(typing.Protocol):
+    """A backend whose bulk writes can leave out the objects it cannot store and keep the rest, as ``GrpcBackend``'s.
+
+    Within ``skipping_unstorable()`` each object left out is reported as a failed write (logged with its
+    kind, ids and reason, counted, passed to the error callback).
+    """
+
+    def skipping_unstorable(self) -> contextlib.AbstractContextManager[None]:
+        """Return a context within which bulk writes leave out, and report, what cannot be stored."""
 
 
 _Handler = collections.abc.Callable[[typing.Any, bool], collections.abc.Awaitable[Commits]]
@@ -85,11 +104,18 @@ class EventBridge:
         if handler is None:
             return []
         async with self._issuing:
-            commits = await handler(event, confirm)
+            with self._keeping_what_can_be_stored():
+                commits = await handler(event, confirm)
             complete = isinstance(event, hikari.ShardEvent) and self._should_prune(event)
         if complete and isinstance(event, hikari.ShardEvent):
             await self._prune(event.shard.id)
         return commits
+
+    def _keeping_what_can_be_stored(self) -> contextlib.AbstractContextManager[None]:
+        """Return the context an event's writes are issued in: bulks skip what cannot be stored, where they can."""
+        if isinstance(self._backend, SkipsUnstorable):
+            return self._backend.skipping_unstorable()
+        return contextlib.nullcontext()
 
     # -- readiness and prune -------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import collections.abc
 import contextlib
+import contextvars
 import dataclasses
 import logging
 import os
@@ -46,16 +47,38 @@ _MEMBER_DETAIL: typing.Final = "guild_id=%s user_id=%s"
 CONVERT_BETWEEN_YIELDS: typing.Final = 200
 """Objects a bulk converts between two turns of the event loop: about a millisecond, not a whole chunk's worth."""
 
-_Build: typing.TypeAlias = collections.abc.Callable[[list[_M]], collections.abc.Awaitable[pb.WriteOp]]
+_Build: typing.TypeAlias = collections.abc.Callable[[list[_M], "_Refusals"], collections.abc.Awaitable[pb.WriteOp]]
+_Ids: typing.TypeAlias = collections.abc.Callable[[_M], tuple[str, tuple[object, ...]]]
+"""The detail (a %-format and its values) that names one object of a bulk in a failure's report."""
+
+_SKIPPING: contextvars.ContextVar[frozenset[int]] = contextvars.ContextVar(
+    "kura_skipping_unstorable", default=frozenset()
+)
+"""The ids of the backends whose bulk writes leave out what cannot be stored, in this context."""
 
 
-async def _fit(chunk: list[_M], build: _Build[_M], budget: int) -> list[bytes]:
+class _Refusals:
+    """The objects of one bulk that cannot be stored: each refuses the bulk, or is left out when skipping."""
+
+    def __init__(self, *, skip: bool) -> None:
+        self.skip = skip
+        self.found: dict[int, tuple[typing.Any, errors.InvalidArgumentError]] = {}
+        """By the object's identity: a chunk split to fit is converted again, and its refusals found again."""
+
+    def add(self, item: object, error: errors.InvalidArgumentError) -> None:
+        """Note an object that cannot be stored; unless skipping, refuse the whole bulk (raise ``error``)."""
+        self.found[id(item)] = (item, error)
+        if not self.skip:
+            raise error
+
+
+async def _fit(chunk: list[_M], build: _Build[_M], refusals: _Refusals, budget: int) -> list[bytes]:
     """Build ``chunk`` into one serialised write, or halve it until each part fits the server's message limit."""
-    op = (await build(chunk)).SerializeToString()  # sized by its bytes: no separate ByteSize walk
+    op = (await build(chunk, refusals)).SerializeToString()  # sized by its bytes: no separate ByteSize walk
     if len(chunk) == 1 or len(op) + 32 <= budget:
         return [op]
     half = len(chunk) // 2
-    return [*await _fit(chunk[:half], build, budget), *await _fit(chunk[half:], build, budget)]
+    return [*await _fit(chunk[:half], build, refusals, budget), *await _fit(chunk[half:], build, refusals, budget)]
 
 
 async def _slices(items: list[_M]) -> collections.abc.AsyncIterator[list[_M]]:
@@ -68,20 +91,27 @@ async def _slices(items: list[_M]) -> collections.abc.AsyncIterator[list[_M]]:
         await asyncio.sleep(0)  # after the last slice too: the chunk is serialised next
 
 
-async def _members_op(members: list[hikari.Member]) -> pb.WriteOp:
+async def _members_op(members: list[hikari.Member], refusals: _Refusals) -> pb.WriteOp:
     """Build an upsert of ``members`` with each converted where it lies in the request (no copy)."""
     op = pb.WriteOp()
     request = op.upsert_members
     request.SetInParent()  # an upsert of no members is still an upsert
-    add = request.members.add
+    written = request.members
+    add = written.add
     member_into = members_.member_into
     async for part in _slices(members):
         for member in part:
-            member_into(add(), member)
+            try:
+                member_into(add(), member)
+            except errors.InvalidArgumentError as exc:
+                del written[-1]  # the member written in part
+                refusals.add(member, exc)
     return op
 
 
-async def _copied_op(items: list[_M], field: str, convert: collections.abc.Callable[[_M], typing.Any]) -> pb.WriteOp:
+async def _copied_op(
+    items: list[_M], refusals: _Refusals, field: str, convert: collections.abc.Callable[[_M], typing.Any]
+) -> pb.WriteOp:
     """Build the ``upsert_<field>`` of ``items``, each converted message copied in once (channels, roles)."""
     op = pb.WriteOp()
     request = getattr(op, f"upsert_{field}")
@@ -89,8 +119,23 @@ async def _copied_op(items: list[_M], field: str, convert: collections.abc.Calla
     append = getattr(request, field).append
     async for part in _slices(items):
         for item in part:
-            append(convert(item))
+            try:
+                append(convert(item))
+            except errors.InvalidArgumentError as exc:
+                refusals.add(item, exc)
     return op
+
+
+def _channel_ids(channel: hikari.GuildChannel) -> tuple[str, tuple[object, ...]]:
+    return "channel_id=%s", (channel.id,)
+
+
+def _member_ids(member: hikari.Member) -> tuple[str, tuple[object, ...]]:
+    return _MEMBER_DETAIL, (member.guild_id, member.user.id)
+
+
+def _role_ids(role: hikari.Role) -> tuple[str, tuple[object, ...]]:
+    return "role_id=%s", (role.id,)
 
 
 class GrpcBackend(backend.Backend):
@@ -190,7 +235,7 @@ class GrpcBackend(backend.Backend):
 
     @property
     def failed_writes(self) -> int:
-        """Return how many ``confirm=False`` writes failed since ``connect``."""
+        """Return how many ``confirm=False`` writes failed, and bulk objects were left out, since ``connect``."""
         return 0 if self._stream is None else self._stream.failed_writes
 
     @property
@@ -342,6 +387,31 @@ class GrpcBackend(backend.Backend):
             await asyncio.sleep(0)
         return future
 
+    async def _write_built(
+        self,
+        build: collections.abc.Callable[[pb.WriteOp], object],
+        operation: str,
+        detail: str,
+        detail_args: tuple[object, ...],
+        confirm: bool,
+    ) -> asyncio.Future[None] | None:
+        """Issue the single write ``build`` makes; one that cannot be sent fails, unsent, as the server would fail it.
+
+        The conversions raise ``InvalidArgumentError`` naming the object and field; protobuf's own errors
+        (an id out of range in a delete) become one naming the operation.
+        """
+        op = pb.WriteOp()
+        try:
+            build(op)
+        except (ValueError, TypeError) as exc:
+            error = (
+                exc
+                if isinstance(exc, errors.InvalidArgumentError)
+                else errors.InvalidArgumentError(f"{operation} {detail % detail_args}: {exc}")
+            )
+            return self._session().refuse(error, operation, detail, detail_args, confirm=confirm)
+        return await self._write(op, operation, detail, detail_args, confirm)
+
     async def _write_and_wait(self, op: pb.WriteOp, operation: str) -> None:
         future = await self._write(op, operation, "", (), True)
         assert future is not None
@@ -360,9 +430,13 @@ class GrpcBackend(backend.Backend):
     @typing_extensions.override
     async def channel_create(self, channel: hikari.GuildChannel, confirm: bool) -> asyncio.Future[None] | None:
         """Store a created channel."""
-        op = pb.WriteOp()
-        op.upsert_channels.channels.append(channels_.channel_to_proto(channel))
-        return await self._write(op, "channel_create", "channel_id=%s", (channel.id,), confirm)
+        return await self._write_built(
+            lambda op: op.upsert_channels.channels.append(channels_.channel_to_proto(channel)),
+            "channel_create",
+            "channel_id=%s",
+            (channel.id,),
+            confirm,
+        )
 
     @typing.overload
     async def channel_update(self, channel: hikari.GuildChannel, confirm: typing.Literal[False]) -> None: ...
@@ -375,9 +449,13 @@ class GrpcBackend(backend.Backend):
     @typing_extensions.override
     async def channel_update(self, channel: hikari.GuildChannel, confirm: bool) -> asyncio.Future[None] | None:
         """Update an updated channel."""
-        op = pb.WriteOp()
-        op.upsert_channels.channels.append(channels_.channel_to_proto(channel))
-        return await self._write(op, "channel_update", "channel_id=%s", (channel.id,), confirm)
+        return await self._write_built(
+            lambda op: op.upsert_channels.channels.append(channels_.channel_to_proto(channel)),
+            "channel_update",
+            "channel_id=%s",
+            (channel.id,),
+            confirm,
+        )
 
     @typing.overload
     async def guild_join(self, guild: hikari.GatewayGuild, confirm: typing.Literal[False]) -> None: ...
@@ -388,9 +466,13 @@ class GrpcBackend(backend.Backend):
     @typing_extensions.override
     async def guild_join(self, guild: hikari.GatewayGuild, confirm: bool) -> asyncio.Future[None] | None:
         """Store a joined guild."""
-        op = pb.WriteOp()
-        op.upsert_guilds.guilds.append(guilds_.guild_to_proto(guild))
-        return await self._write(op, "guild_join", "guild_id=%s", (guild.id,), confirm)
+        return await self._write_built(
+            lambda op: op.upsert_guilds.guilds.append(guilds_.guild_to_proto(guild)),
+            "guild_join",
+            "guild_id=%s",
+            (guild.id,),
+            confirm,
+        )
 
     @typing.overload
     async def guild_update(self, guild: hikari.GatewayGuild, confirm: typing.Literal[False]) -> None: ...
@@ -401,9 +483,13 @@ class GrpcBackend(backend.Backend):
     @typing_extensions.override
     async def guild_update(self, guild: hikari.GatewayGuild, confirm: bool) -> asyncio.Future[None] | None:
         """Update an updated guild."""
-        op = pb.WriteOp()
-        op.upsert_guilds.guilds.append(guilds_.guild_to_proto(guild))
-        return await self._write(op, "guild_update", "guild_id=%s", (guild.id,), confirm)
+        return await self._write_built(
+            lambda op: op.upsert_guilds.guilds.append(guilds_.guild_to_proto(guild)),
+            "guild_update",
+            "guild_id=%s",
+            (guild.id,),
+            confirm,
+        )
 
     @typing.overload
     async def member_create(self, member: hikari.Member, confirm: typing.Literal[False]) -> None: ...
@@ -414,9 +500,13 @@ class GrpcBackend(backend.Backend):
     @typing_extensions.override
     async def member_create(self, member: hikari.Member, confirm: bool) -> asyncio.Future[None] | None:
         """Store a created member."""
-        op = pb.WriteOp()
-        members_.member_into(op.upsert_members.members.add(), member)  # in place: no copy
-        return await self._write(op, "member_create", _MEMBER_DETAIL, (member.guild_id, member.id), confirm)
+        return await self._write_built(
+            lambda op: members_.member_into(op.upsert_members.members.add(), member),  # in place: no copy
+            "member_create",
+            _MEMBER_DETAIL,
+            (member.guild_id, member.id),
+            confirm,
+        )
 
     @typing.overload
     async def member_update(self, member: hikari.Member, confirm: typing.Literal[False]) -> None: ...
@@ -427,9 +517,13 @@ class GrpcBackend(backend.Backend):
     @typing_extensions.override
     async def member_update(self, member: hikari.Member, confirm: bool) -> asyncio.Future[None] | None:
         """Update an updated member."""
-        op = pb.WriteOp()
-        members_.member_into(op.upsert_members.members.add(), member)  # in place: no copy
-        return await self._write(op, "member_update", _MEMBER_DETAIL, (member.guild_id, member.id), confirm)
+        return await self._write_built(
+            lambda op: members_.member_into(op.upsert_members.members.add(), member),  # in place: no copy
+            "member_update",
+            _MEMBER_DETAIL,
+            (member.guild_id, member.id),
+            confirm,
+        )
 
     @typing.overload
     async def role_create(self, role: hikari.Role, confirm: typing.Literal[False]) -> None: ...
@@ -440,9 +534,13 @@ class GrpcBackend(backend.Backend):
     @typing_extensions.override
     async def role_create(self, role: hikari.Role, confirm: bool) -> asyncio.Future[None] | None:
         """Store a created role."""
-        op = pb.WriteOp()
-        op.upsert_roles.roles.append(roles_.role_to_proto(role))
-        return await self._write(op, "role_create", "role_id=%s", (role.id,), confirm)
+        return await self._write_built(
+            lambda op: op.upsert_roles.roles.append(roles_.role_to_proto(role)),
+            "role_create",
+            "role_id=%s",
+            (role.id,),
+            confirm,
+        )
 
     @typing.overload
     async def role_update(self, role: hikari.Role, confirm: typing.Literal[False]) -> None: ...
@@ -453,9 +551,13 @@ class GrpcBackend(backend.Backend):
     @typing_extensions.override
     async def role_update(self, role: hikari.Role, confirm: bool) -> asyncio.Future[None] | None:
         """Update an updated role."""
-        op = pb.WriteOp()
-        op.upsert_roles.roles.append(roles_.role_to_proto(role))
-        return await self._write(op, "role_update", "role_id=%s", (role.id,), confirm)
+        return await self._write_built(
+            lambda op: op.upsert_roles.roles.append(roles_.role_to_proto(role)),
+            "role_update",
+            "role_id=%s",
+            (role.id,),
+            confirm,
+        )
 
     @typing.overload
     async def channel_delete(self, channel_id: hikari.Snowflake, confirm: typing.Literal[False]) -> None: ...
@@ -468,9 +570,13 @@ class GrpcBackend(backend.Backend):
     @typing_extensions.override
     async def channel_delete(self, channel_id: hikari.Snowflake, confirm: bool) -> asyncio.Future[None] | None:
         """Remove a deleted channel and its threads."""
-        op = pb.WriteOp()
-        op.delete_channel.channel_id = channel_id
-        return await self._write(op, "channel_delete", "channel_id=%s", (channel_id,), confirm)
+        return await self._write_built(
+            lambda op: setattr(op.delete_channel, "channel_id", channel_id),
+            "channel_delete",
+            "channel_id=%s",
+            (channel_id,),
+            confirm,
+        )
 
     @typing.overload
     async def guild_leave(self, guild_id: hikari.Snowflake, confirm: typing.Literal[False]) -> None: ...
@@ -481,9 +587,13 @@ class GrpcBackend(backend.Backend):
     @typing_extensions.override
     async def guild_leave(self, guild_id: hikari.Snowflake, confirm: bool) -> asyncio.Future[None] | None:
         """Remove a left guild and everything in it."""
-        op = pb.WriteOp()
-        op.delete_guild.guild_id = guild_id
-        return await self._write(op, "guild_leave", "guild_id=%s", (guild_id,), confirm)
+        return await self._write_built(
+            lambda op: setattr(op.delete_guild, "guild_id", guild_id),
+            "guild_leave",
+            "guild_id=%s",
+            (guild_id,),
+            confirm,
+        )
 
     @typing.overload
     async def role_delete(self, role_id: hikari.Snowflake, confirm: typing.Literal[False]) -> None: ...
@@ -494,9 +604,9 @@ class GrpcBackend(backend.Backend):
     @typing_extensions.override
     async def role_delete(self, role_id: hikari.Snowflake, confirm: bool) -> asyncio.Future[None] | None:
         """Remove a deleted role and take it from its members."""
-        op = pb.WriteOp()
-        op.delete_role.role_id = role_id
-        return await self._write(op, "role_delete", "role_id=%s", (role_id,), confirm)
+        return await self._write_built(
+            lambda op: setattr(op.delete_role, "role_id", role_id), "role_delete", "role_id=%s", (role_id,), confirm
+        )
 
     @typing.overload
     async def member_delete(
@@ -515,11 +625,13 @@ class GrpcBackend(backend.Backend):
         self, user_id: hikari.Snowflake, guild_id: hikari.Snowflake, confirm: bool
     ) -> asyncio.Future[None] | None:
         """Remove a deleted member."""
-        op = pb.WriteOp()
-        delete = op.delete_member
-        delete.guild_id = guild_id
-        delete.user_id = user_id
-        return await self._write(op, "member_delete", _MEMBER_DETAIL, (guild_id, user_id), confirm)
+        return await self._write_built(
+            lambda op: op.delete_member.MergeFrom(pb.DeleteMemberRequest(guild_id=guild_id, user_id=user_id)),
+            "member_delete",
+            _MEMBER_DETAIL,
+            (guild_id, user_id),
+            confirm,
+        )
 
     @typing.overload
     async def bulk_channels(
@@ -540,8 +652,9 @@ class GrpcBackend(backend.Backend):
         """Insert or update channels in bulk, in one transaction."""
         return await self._write_bulk(
             list(channels),
-            lambda part: _copied_op(part, "channels", channels_.channel_to_proto),
+            lambda part, refusals: _copied_op(part, refusals, "channels", channels_.channel_to_proto),
             "bulk_channels",
+            _channel_ids,
             confirm,
         )
 
@@ -562,7 +675,7 @@ class GrpcBackend(backend.Backend):
         self, members: collections.abc.Iterable[hikari.Member], confirm: bool
     ) -> asyncio.Future[None] | None:
         """Insert or update members in bulk, in one transaction."""
-        return await self._write_bulk(list(members), _members_op, "bulk_members", confirm)
+        return await self._write_bulk(list(members), _members_op, "bulk_members", _member_ids, confirm)
 
     @typing.overload
     async def bulk_roles(
@@ -582,7 +695,11 @@ class GrpcBackend(backend.Backend):
     ) -> asyncio.Future[None] | None:
         """Insert or update roles in bulk, in one transaction."""
         return await self._write_bulk(
-            list(roles), lambda part: _copied_op(part, "roles", roles_.role_to_proto), "bulk_roles", confirm
+            list(roles),
+            lambda part, refusals: _copied_op(part, refusals, "roles", roles_.role_to_proto),
+            "bulk_roles",
+            _role_ids,
+            confirm,
         )
 
     async def _write_bulk(
@@ -590,29 +707,57 @@ class GrpcBackend(backend.Backend):
         items: list[_M],
         build: _Build[_M],
         operation: str,
+        ids: _Ids[_M],
         confirm: bool,
     ) -> asyncio.Future[None] | None:
         """Send a bulk as chunks of one seq: stored together in one transaction, each chunk within limits.
 
         Chunks are converted a slice at a time, letting the event loop run between slices (a large bulk
         would hold it for seconds, a chunk for milliseconds); writes called meanwhile wait their turn
-        (``_turn``) and are issued after this one.
+        (``_turn``) and are issued after this one. An object that cannot be stored fails the whole bulk,
+        before anything is sent, or within ``skipping_unstorable`` is left out and reported alone.
         """
+        refusals = _Refusals(skip=id(self) in _SKIPPING.get())
         async with self._turn():
             session = self._session()
             ops: list[bytes] = []
-            for start in range(0, len(items), self._bulk_chunk_size):
-                if start:
-                    await asyncio.sleep(0)
-                ops.extend(await _fit(items[start : start + self._bulk_chunk_size], build, session.max_request_bytes))
+            try:
+                for start in range(0, len(items), self._bulk_chunk_size):
+                    if start:
+                        await asyncio.sleep(0)
+                    chunk = items[start : start + self._bulk_chunk_size]
+                    ops.extend(await _fit(chunk, build, refusals, session.max_request_bytes))
+            except errors.InvalidArgumentError as exc:
+                ((refused, _),) = refusals.found.values()
+                index = next(index for index, item in enumerate(items) if item is refused)
+                error = errors.InvalidArgumentError(f"{operation}[{index}]: {exc.message}")
+                chunks = -(-len(items) // self._bulk_chunk_size)
+                return session.refuse(error, operation, "objects=%d chunks=%d", (len(items), chunks), confirm=confirm)
+            for refused, error in refusals.found.values():
+                session.refuse(error, operation, *ids(refused), confirm=False)
             # A bulk of nothing is still sent, so its future completes in order with the rest.
             return session.issue(
-                ops or [(await build([])).SerializeToString()],
+                ops or [(await build([], refusals)).SerializeToString()],
                 operation,
                 "objects=%d chunks=%d",
-                (len(items), len(ops)),
+                (len(items) - len(refusals.found), len(ops)),
                 confirm=confirm,
             )
+
+    @contextlib.contextmanager
+    def skipping_unstorable(self) -> collections.abc.Iterator[None]:
+        """Within this block, a bulk write leaves out each object the server cannot store and stores the others.
+
+        Each object left out is reported as a failed write: logged (``hikari_kura.client.write_stream``) with
+        its ids and the field to blame, counted in ``failed_writes`` and passed to ``on_error``. Outside the
+        block such an object fails the whole bulk, before anything is sent. The bridge of ``Cache`` writes
+        every event within it, so that one unusual object does not lose the rest of a GUILD_CREATE.
+        """
+        token = _SKIPPING.set(_SKIPPING.get() | {id(self)})
+        try:
+            yield
+        finally:
+            _SKIPPING.reset(token)
 
     @typing_extensions.override
     async def clear(self, channels: bool, guilds: bool, members: bool, roles: bool) -> None:

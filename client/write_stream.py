@@ -212,14 +212,13 @@ class WriteStream:
             raise self._broken
         if self._task is None or self._closing or self._loop is None:
             raise errors.UnavailableError("not connected: call connect() first")
-        future = self._loop.create_future() if confirm else None
         if not self._connected and self._policy is not None and len(self._pending) >= self._policy.max_queued_writes:
-            error: errors.KuraError = errors.UnavailableError(
+            unreachable = errors.UnavailableError(
                 f"{operation}: the server is unreachable and {len(self._pending)} writes already wait for it"
                 " (ReconnectPolicy.max_queued_writes)"
             )
-            self._report_failure(_Pending(0, future, operation, detail, detail_args, []), error)
-            return future
+            return self.refuse(unreachable, operation, detail, detail_args, confirm=confirm)
+        future = self._loop.create_future() if confirm else None
         seq = self._seq + 1
         if len(ops) == 1:  # a single write: most of them
             encoded = [_framed(ops[0], seq, False)]
@@ -242,6 +241,28 @@ class WriteStream:
         if self._connected:
             self._outgoing.extend(encoded)
             self._ready.set()
+        return future
+
+    def refuse(
+        self,
+        error: errors.KuraError,
+        operation: str,
+        detail: str = "",
+        detail_args: tuple[object, ...] = (),
+        *,
+        confirm: bool,
+    ) -> asyncio.Future[None] | None:
+        """Fail a write the client refused, never sent, as the server fails one; return its future if ``confirm``.
+
+        With ``confirm`` the future fails with ``error``; without, the failure is logged, counted and
+        passed to the error callback, as every failure of a write nobody awaits.
+        """
+        if self._broken is not None:
+            raise self._broken
+        if self._task is None or self._closing or self._loop is None:
+            raise errors.UnavailableError("not connected: call connect() first")
+        future = self._loop.create_future() if confirm else None
+        self._report_failure(_Pending(0, future, operation, detail, detail_args, []), error)
         return future
 
     async def flush(self) -> None:

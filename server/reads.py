@@ -23,16 +23,18 @@ class Table:
 
     name: str
     key: tuple[str, ...]
-    id_filters: frozenset[str]
-    """Query fields that hold snowflakes, refused when not positive."""
+    key_filters: frozenset[str]
+    """Query fields that hold keys, refused when not positive: no stored object has another."""
+    reference_filters: frozenset[str]
+    """Query fields that hold ids of other objects, refused when negative (0 is one a stored object may hold)."""
 
 
 GUILDS: typing.Final = Table(
     "guilds",
     ("id",),
+    frozenset({"id"}),
     frozenset(
         {
-            "id",
             "owner_id",
             "application_id",
             "afk_channel_id",
@@ -43,9 +45,9 @@ GUILDS: typing.Final = Table(
         }
     ),
 )
-CHANNELS: typing.Final = Table("channels", ("id",), frozenset({"id", "guild_id", "parent_id"}))
-MEMBERS: typing.Final = Table("members", ("guild_id", "id"), frozenset({"guild_id", "id", "role_id"}))
-ROLES: typing.Final = Table("roles", ("id",), frozenset({"id", "guild_id", "bot_id", "integration_id"}))
+CHANNELS: typing.Final = Table("channels", ("id",), frozenset({"id", "guild_id"}), frozenset({"parent_id"}))
+MEMBERS: typing.Final = Table("members", ("guild_id", "id"), frozenset({"guild_id", "id"}), frozenset({"role_id"}))
+ROLES: typing.Final = Table("roles", ("id",), frozenset({"id", "guild_id"}), frozenset({"bot_id", "integration_id"}))
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -63,10 +65,10 @@ class Shape:
     """A later page's statement: the first's with the key condition after the filters."""
     order: tuple[int, ...]
     """Which filter value each filter placeholder takes, in placeholder order."""
-    ids: tuple[tuple[int, str], ...]
-    """The filter values that must be snowflakes, with the field path an error names."""
-    converted: tuple[tuple[int, str], ...]
-    """The filter values stored in another form than the query's (durations, permissions), with their names."""
+    ids: tuple[tuple[int, str, bool], ...]
+    """The filter values that must be snowflakes, with the field path an error names and whether each is a key."""
+    converted: tuple[int, ...]
+    """The filter values stored in another form than the query's: durations, unsigned 64-bit bitfields."""
     key_columns: tuple[str, ...]
     after_key: tuple[int, ...]
     """Which columns of the last row's key the key condition compares (those no filter pins)."""
@@ -109,11 +111,16 @@ def _shape(table: Table, fields: tuple[descriptor.FieldDescriptor, ...]) -> Shap
     tail = f" ORDER BY {', '.join(key_columns)} LIMIT ?"
     first_sql = select + (" WHERE " + " AND ".join(where) if where else "") + tail
     next_sql = select + " WHERE " + " AND ".join([*where, condition]) + tail
-    ids = tuple((positions[name], f"query.{name}") for name in names if name in table.id_filters)
+    ids = tuple(
+        (positions[name], f"query.{name}", name in table.key_filters)
+        for name in names
+        if name in table.key_filters or name in table.reference_filters
+    )
     converted = tuple(
-        (index, field.name)
+        index
         for index, field in enumerate(fields)
-        if field.name == "permissions" or field.message_type is duration_pb2.Duration.DESCRIPTOR
+        if field.type == descriptor.FieldDescriptor.TYPE_UINT64
+        or field.message_type is duration_pb2.Duration.DESCRIPTOR
     )
     unique = pinned == set(key_columns)
     return Shape(table, first_sql, next_sql, order, ids, converted, key_columns, after_key, unique)
@@ -142,12 +149,11 @@ class Plan:
         return self.shape.next_sql, [*self.params, *(after[i] for i in self.shape.after_key)]
 
 
-def _column_value(name: str, value: object) -> object:
+def _column_value(value: object) -> object:
+    """Return a filter value as its column stores it: a duration in microseconds, an unsigned 64-bit value signed."""
     if isinstance(value, duration_pb2.Duration):
         return rows.duration_micros(value.seconds, value.nanos)
-    if name == "permissions":
-        return rows.signed64(typing.cast(int, value))
-    return value
+    return rows.signed64(typing.cast(int, value))
 
 
 def plan(table: Table, query: message.Message | None) -> Plan:
@@ -155,10 +161,10 @@ def plan(table: Table, query: message.Message | None) -> Plan:
     fields = () if query is None else query.ListFields()
     query_shape = shape(table, tuple([field for field, _ in fields]))
     values = [value for _, value in fields]
-    for index, name in query_shape.converted:
-        values[index] = _column_value(name, values[index])
-    for index, path in query_shape.ids:
-        validation.snowflake(typing.cast(int, values[index]), path)
+    for index in query_shape.converted:
+        values[index] = _column_value(values[index])
+    for index, path, is_key in query_shape.ids:
+        (validation.snowflake if is_key else validation.reference)(typing.cast(int, values[index]), path)
     return Plan(query_shape, [values[index] for index in query_shape.order])
 
 

@@ -110,7 +110,12 @@ _MICROSECONDS_PER_SECOND: typing.Final = 1_000_000
 
 
 def signed64(value: int) -> int:
-    """Return an unsigned 64-bit value as the signed one SQLite stores (same bits), e.g. permissions with bit 63."""
+    """Return an unsigned 64-bit value as the signed one SQLite and PostgreSQL store (same bits).
+
+    Bitfields (permissions, system channel flags, member flags) are uint64 on the wire; their columns are
+    signed 64-bit, so a value with bit 63 set is stored as its two's complement, and a filter on it is
+    converted the same way (``reads``). A value stored before the flags were unsigned keeps its column value: same bits.
+    """
     return value - (1 << 64) if value >= 1 << 63 else value
 
 
@@ -139,7 +144,7 @@ def guild_row(guild: guilds_pb2.Guild, session_id: int | None) -> Row:
         duration_micros(guild.afk_timeout.seconds, guild.afk_timeout.nanos),
         guild.rules_channel_id if has("rules_channel_id") else None,
         guild.system_channel_id if has("system_channel_id") else None,
-        guild.system_channel_flags,
+        signed64(guild.system_channel_flags),
         guild.public_updates_channel_id if has("public_updates_channel_id") else None,
         guild.widget_channel_id if has("widget_channel_id") else None,
         guild.is_widget_enabled if has("is_widget_enabled") else None,
@@ -181,7 +186,7 @@ def member_row(member: members_pb2.Member, session_id: int | None) -> Row:
         member.nickname if has("nickname") else None,
         member.guild_avatar_hash if has("guild_avatar_hash") else None,
         member.guild_banner_hash if has("guild_banner_hash") else None,
-        member.guild_flags,
+        signed64(member.guild_flags),
         member.SerializeToString(),
     )
 

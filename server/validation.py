@@ -1,9 +1,10 @@
 """Check requests at the edge, before anything is queued, naming the first malformed field.
 
 Only what the storage relies on, or what is malformed by any reading, is checked:
-ids positive, required messages present, text within bounds, times and durations
-that a reader can represent. Everything else is stored as sent, so the cache never
-second-guesses what Discord sends.
+keys positive (an object's id, the guild_id of what a guild holds), ids that refer to
+another object not negative (0 is a snowflake hikari holds), required messages present,
+text within bounds, times and durations that a reader can represent. Everything else is
+stored as sent, so the cache never second-guesses what Discord sends.
 """
 
 from __future__ import annotations
@@ -30,14 +31,21 @@ _NANOS: typing.Final = 1_000_000_000
 
 
 def snowflake(value: int, field: str) -> None:
-    """Refuse an id that is not a positive 64-bit integer."""
+    """Refuse a key that is not a positive 64-bit integer."""
     if value <= 0:
         raise errors.InvalidArgument(field, "must be a positive snowflake")
 
 
-def _optional_snowflake(message: typing.Any, name: str, path: str) -> None:
-    if message.HasField(name):
-        snowflake(getattr(message, name), f"{path}.{name}")
+def reference(value: int, field: str) -> None:
+    """Refuse an id referring to another object that is negative: snowflakes run from 0 to 2^63-1."""
+    if value < 0:
+        raise errors.InvalidArgument(field, "must be a snowflake from 0 to 2^63-1")
+
+
+def _references(message: typing.Any, path: str, *names: str) -> None:
+    """Refuse a negative reference among the fields ``names`` of ``message`` (an unset one reads 0)."""
+    for name in names:
+        reference(getattr(message, name), f"{path}.{name}")
 
 
 def _texts(value: message.Message, path: str) -> None:
@@ -131,22 +139,28 @@ def _required(message: typing.Any, name: str, path: str) -> None:
 
 def _overwrites(overwrites: typing.Iterable[common_pb2.PermissionOverwrite], path: str) -> None:
     for index, overwrite in enumerate(overwrites):
-        snowflake(overwrite.id, f"{path}.permission_overwrites[{index}].id")
+        reference(overwrite.id, f"{path}.permission_overwrites[{index}].id")
+
+
+def _decoration(message: typing.Any, name: str, path: str) -> None:
+    if message.HasField(name):
+        reference(getattr(message, name).sku_id, f"{path}.{name}.sku_id")
 
 
 def guild(message: guilds_pb2.Guild, path: str) -> None:
     """Refuse a malformed guild."""
     snowflake(message.id, f"{path}.id")
-    snowflake(message.owner_id, f"{path}.owner_id")
-    for name in (
+    _references(
+        message,
+        path,
+        "owner_id",
         "application_id",
         "afk_channel_id",
         "public_updates_channel_id",
         "rules_channel_id",
         "system_channel_id",
         "widget_channel_id",
-    ):
-        _optional_snowflake(message, name, path)
+    )
     _contents(message, path)
 
 
@@ -154,8 +168,7 @@ def channel(message: channels_pb2.GuildChannel, path: str) -> None:
     """Refuse a malformed channel or thread."""
     snowflake(message.id, f"{path}.id")
     snowflake(message.guild_id, f"{path}.guild_id")
-    _optional_snowflake(message, "parent_id", path)
-    _optional_snowflake(message, "application_id", path)
+    _references(message, path, "parent_id", "application_id")
     kind = message.WhichOneof("kind")
     if kind is None:
         raise errors.InvalidArgument(
@@ -168,22 +181,17 @@ def channel(message: channels_pb2.GuildChannel, path: str) -> None:
     at = f"{path}.{kind}"
     if kind.endswith("_thread"):
         _required(message, "parent_id", path)
-        snowflake(fields.owner_id, f"{at}.owner_id")
         _required(fields, "metadata", at)
-        _optional_snowflake(fields, "last_message_id", at)
-        if fields.HasField("member"):
-            snowflake(fields.member.thread_id, f"{at}.member.thread_id")
-            snowflake(fields.member.user_id, f"{at}.member.user_id")
+        _references(fields, at, "owner_id", "last_message_id")
+        _references(fields.member, f"{at}.member", "thread_id", "user_id")
         for index, tag_id in enumerate(fields.applied_tag_ids):
-            snowflake(tag_id, f"{at}.applied_tag_ids[{index}]")
+            reference(tag_id, f"{at}.applied_tag_ids[{index}]")
     elif kind in ("text", "news", "voice", "stage"):
-        _optional_snowflake(fields, "last_message_id", at)
+        _references(fields, at, "last_message_id")
     elif kind in ("forum", "media"):
-        _optional_snowflake(fields, "last_thread_id", at)
-        _optional_snowflake(fields, "default_reaction_emoji_id", at)
+        _references(fields, at, "last_thread_id", "default_reaction_emoji_id")
         for index, tag in enumerate(fields.available_tags):
-            snowflake(tag.id, f"{at}.available_tags[{index}].id")
-            _optional_snowflake(tag, "emoji_id", f"{at}.available_tags[{index}]")
+            _references(tag, f"{at}.available_tags[{index}]", "id", "emoji_id")
     _contents(message, path)
 
 
@@ -208,12 +216,10 @@ def _member_valid(message: members_pb2.Member) -> bool:
     user = message.user  # unset: its id reads 0 and fails below, as "is required" will
     if message.guild_id <= 0 or user.id <= 0:
         return False
-    if user.HasField("primary_guild"):
-        primary_guild = user.primary_guild
-        if primary_guild.HasField("identity_guild_id") and primary_guild.identity_guild_id <= 0:
-            return False
+    if user.HasField("primary_guild") and user.primary_guild.identity_guild_id < 0:
+        return False
     role_ids = message.role_ids[:]
-    if role_ids and min(role_ids) <= 0:
+    if role_ids and min(role_ids) < 0:
         return False
     # No text inside can be longer than the whole message (the check _texts starts with).
     if message.ByteSize() > MAX_TEXT:
@@ -226,9 +232,13 @@ def _member_valid(message: members_pb2.Member) -> bool:
             message.HasField("raw_communication_disabled_until")
             and _datetime_problem(message.raw_communication_disabled_until)
         )
-        and not (message.HasField("guild_avatar_decoration") and _time_problem(message.guild_avatar_decoration))
-        and not (user.HasField("avatar_decoration") and _time_problem(user.avatar_decoration))
+        and not (message.HasField("guild_avatar_decoration") and _decoration_problem(message.guild_avatar_decoration))
+        and not (user.HasField("avatar_decoration") and _decoration_problem(user.avatar_decoration))
     )
+
+
+def _decoration_problem(decoration: common_pb2.AvatarDecoration) -> bool:
+    return decoration.sku_id < 0 or _time_problem(decoration) is not None
 
 
 def member(message: members_pb2.Member, path: str) -> None:
@@ -238,10 +248,11 @@ def member(message: members_pb2.Member, path: str) -> None:
     snowflake(message.guild_id, f"{path}.guild_id")
     _required(message, "user", path)
     snowflake(message.user.id, f"{path}.user.id")
-    if message.user.HasField("primary_guild"):
-        _optional_snowflake(message.user.primary_guild, "identity_guild_id", f"{path}.user.primary_guild")
+    _references(message.user.primary_guild, f"{path}.user.primary_guild", "identity_guild_id")
+    _decoration(message.user, "avatar_decoration", f"{path}.user")
+    _decoration(message, "guild_avatar_decoration", path)
     for index, role_id in enumerate(message.role_ids):
-        snowflake(role_id, f"{path}.role_ids[{index}]")
+        reference(role_id, f"{path}.role_ids[{index}]")
     _contents(message, path)
 
 
@@ -249,8 +260,7 @@ def role(message: roles_pb2.Role, path: str) -> None:
     """Refuse a malformed role."""
     snowflake(message.id, f"{path}.id")
     snowflake(message.guild_id, f"{path}.guild_id")
-    for name in ("bot_id", "integration_id", "subscription_listing_id"):
-        _optional_snowflake(message, name, path)
+    _references(message, path, "bot_id", "integration_id", "subscription_listing_id")
     _contents(message, path)
 
 

@@ -19,6 +19,7 @@ import pathlib
 import tempfile
 import typing
 
+import gateway
 import grpc
 import grpcurl_tool
 import hikari
@@ -169,6 +170,15 @@ async def backend(target: str, app: hikari.GatewayBot) -> collections.abc.AsyncI
         yield client
     finally:
         await client.disconnect()
+
+
+@pytest.fixture
+async def bot(target: str) -> collections.abc.AsyncIterator[gateway.Bot]:
+    """Return a bot process whose ``Cache`` writes to the running server, started; stopped after the test."""
+    bot = gateway.Bot(target)
+    await bot.gateway.start()
+    yield bot
+    await bot.gateway.stop()
 
 
 @pytest.fixture

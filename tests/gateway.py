@@ -12,6 +12,8 @@ import hikari
 import payloads
 from hikari.impl import shard as shard_impl
 
+from hikari_kura.client import Cache, GrpcBackend, WriteError
+
 JSONObject = dict[str, typing.Any]
 
 
@@ -134,3 +136,19 @@ class Gateway:
         """Build the event hikari makes of the gateway dispatch ``name`` (e.g. ``"guild_member_update"``)."""
         deserialize = getattr(self.factory, f"deserialize_{name}_event")
         return typing.cast(hikari.Event, deserialize(self.shard_for(guild_id), payload))
+
+
+class Bot:
+    """One bot process: a never-started GatewayBot, its Kura backend and its cache, and the gateway it listens to.
+
+    The backend's failed writes (those handed to ``on_error``) are kept in ``failures``.
+    """
+
+    def __init__(
+        self, target: str, *, shard_ids: typing.Iterable[int] = (0,), shard_count: int = 1, **options: typing.Any
+    ) -> None:
+        self.app = payloads.make_app()
+        self.failures: list[WriteError] = []
+        self.backend = GrpcBackend(target, app=self.app, on_error=self.failures.append)
+        self.cache = Cache(self.app, self.backend, **options)
+        self.gateway = Gateway(self.app, shard_ids=shard_ids, shard_count=shard_count)

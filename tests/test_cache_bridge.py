@@ -3,38 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import collections.abc
 import typing
 
 import hikari
 import payloads
 import pytest
 from fidelity import assert_same_entity
-from gateway import Gateway, guild_id_on_shard, small_guild_payload, user_id
+from gateway import Bot, guild_id_on_shard, small_guild_payload, user_id
 
 from hikari_kura.client import Cache, CacheRules, ChannelQuery, GrpcBackend, GuildQuery, MemberQuery, RoleQuery
 
 GUILD = guild_id_on_shard(0, 1, 0)
-
-
-class Bot:
-    """One bot process: a never-started GatewayBot, its Kura backend and its cache."""
-
-    def __init__(
-        self, target: str, *, shard_ids: typing.Iterable[int] = (0,), shard_count: int = 1, **options: typing.Any
-    ):
-        self.app = payloads.make_app()
-        self.backend = GrpcBackend(target, app=self.app)
-        self.cache = Cache(self.app, self.backend, **options)
-        self.gateway = Gateway(self.app, shard_ids=shard_ids, shard_count=shard_count)
-
-
-@pytest.fixture
-async def bot(target: str) -> collections.abc.AsyncIterator[Bot]:
-    bot = Bot(target)
-    await bot.gateway.start()
-    yield bot
-    await bot.gateway.stop()
 
 
 async def guild_ids(reader: GrpcBackend) -> set[int]:

@@ -170,6 +170,8 @@ KIND_REQUIRED = (
     "forum, media, news_thread, public_thread, private_thread"
 )
 POSITIVE = "must be a positive snowflake"
+SNOWFLAKE = "must be a snowflake from 0 to 2^63-1"
+"""What a negative reference is told: an id referring to another object may be 0, never negative."""
 AT_MOST = "must be at most 8192 characters"
 IN_A_DAY = "must be between -86399 and 86399 (less than a day)"
 
@@ -181,15 +183,15 @@ MALFORMED: dict[str, tuple[str, RequestFactory, str]] = {
         _guilds(lambda app: _guild(app, name="renamed"), lambda app: _guild(app, id=-payloads.GUILD_ID)),
         f"guilds[1].id: {POSITIVE}",
     ),
-    "guild owner zero": (
+    "guild owner negative": (
         "UpsertGuilds",
-        _guilds(lambda app: _guild(app, owner_id=0)),
-        f"guilds[0].owner_id: {POSITIVE}",
+        _guilds(lambda app: _guild(app, owner_id=-1)),
+        f"guilds[0].owner_id: {SNOWFLAKE}",
     ),
-    "guild afk channel zero": (
+    "guild afk channel negative": (
         "UpsertGuilds",
-        _guilds(lambda app: _guild(app, afk_channel_id=0)),
-        f"guilds[0].afk_channel_id: {POSITIVE}",
+        _guilds(lambda app: _guild(app, afk_channel_id=-1)),
+        f"guilds[0].afk_channel_id: {SNOWFLAKE}",
     ),
     "guild name too long": (
         "UpsertGuilds",
@@ -254,40 +256,40 @@ MALFORMED: dict[str, tuple[str, RequestFactory, str]] = {
         _channels(lambda app: _edited(_public_thread(app), lambda c: c.ClearField("parent_id"))),
         "channels[0].parent_id: is required",
     ),
-    "thread owner zero": (
+    "thread owner negative": (
         "UpsertChannels",
-        _channels(lambda app: _edited(_public_thread(app), lambda c: setattr(c.public_thread, "owner_id", 0))),
-        f"channels[0].public_thread.owner_id: {POSITIVE}",
+        _channels(lambda app: _edited(_public_thread(app), lambda c: setattr(c.public_thread, "owner_id", -1))),
+        f"channels[0].public_thread.owner_id: {SNOWFLAKE}",
     ),
-    "thread member user zero": (
+    "thread member user negative": (
         "UpsertChannels",
-        _channels(lambda app: _edited(_public_thread(app), lambda c: setattr(c.public_thread.member, "user_id", 0))),
-        f"channels[0].public_thread.member.user_id: {POSITIVE}",
+        _channels(lambda app: _edited(_public_thread(app), lambda c: setattr(c.public_thread.member, "user_id", -1))),
+        f"channels[0].public_thread.member.user_id: {SNOWFLAKE}",
     ),
     "thread applied tag negative": (
         "UpsertChannels",
         _channels(lambda app: _edited(_public_thread(app), lambda c: c.public_thread.applied_tag_ids.append(-5))),
-        f"channels[0].public_thread.applied_tag_ids[2]: {POSITIVE}",
+        f"channels[0].public_thread.applied_tag_ids[2]: {SNOWFLAKE}",
     ),
-    "overwrite id zero": (
+    "overwrite id negative": (
         "UpsertChannels",
-        _channels(lambda app: _edited(_text(app), lambda c: setattr(c.permission_overwrites[1], "id", 0))),
-        f"channels[0].permission_overwrites[1].id: {POSITIVE}",
+        _channels(lambda app: _edited(_text(app), lambda c: setattr(c.permission_overwrites[1], "id", -1))),
+        f"channels[0].permission_overwrites[1].id: {SNOWFLAKE}",
     ),
-    "forum tag id zero": (
+    "forum tag id negative": (
         "UpsertChannels",
-        _channels(lambda app: _edited(_forum(app), lambda c: setattr(c.forum.available_tags[0], "id", 0))),
-        f"channels[0].forum.available_tags[0].id: {POSITIVE}",
+        _channels(lambda app: _edited(_forum(app), lambda c: setattr(c.forum.available_tags[0], "id", -1))),
+        f"channels[0].forum.available_tags[0].id: {SNOWFLAKE}",
     ),
-    "forum tag emoji id zero": (
+    "forum tag emoji id negative": (
         "UpsertChannels",
-        _channels(lambda app: _edited(_forum(app), lambda c: setattr(c.forum.available_tags[1], "emoji_id", 0))),
-        f"channels[0].forum.available_tags[1].emoji_id: {POSITIVE}",
+        _channels(lambda app: _edited(_forum(app), lambda c: setattr(c.forum.available_tags[1], "emoji_id", -1))),
+        f"channels[0].forum.available_tags[1].emoji_id: {SNOWFLAKE}",
     ),
     "text channel last message negative": (
         "UpsertChannels",
         _channels(lambda app: _edited(_text(app), lambda c: setattr(c.text, "last_message_id", -1))),
-        f"channels[0].text.last_message_id: {POSITIVE}",
+        f"channels[0].text.last_message_id: {SNOWFLAKE}",
     ),
     "channel name too long": (
         "UpsertChannels",
@@ -335,15 +337,20 @@ MALFORMED: dict[str, tuple[str, RequestFactory, str]] = {
         _members(lambda app: _edited(_member(app), lambda m: setattr(m, "guild_id", -payloads.GUILD_ID))),
         f"members[0].guild_id: {POSITIVE}",
     ),
-    "member role id zero": (
+    "member role id negative": (
         "UpsertMembers",
-        _members(lambda app: _edited(_member(app), lambda m: m.role_ids.insert(1, 0))),
-        f"members[0].role_ids[1]: {POSITIVE}",
+        _members(lambda app: _edited(_member(app), lambda m: m.role_ids.insert(1, -1))),
+        f"members[0].role_ids[1]: {SNOWFLAKE}",
     ),
-    "member primary guild zero": (
+    "member primary guild negative": (
         "UpsertMembers",
-        _members(lambda app: _edited(_member(app), lambda m: setattr(m.user.primary_guild, "identity_guild_id", 0))),
-        f"members[0].user.primary_guild.identity_guild_id: {POSITIVE}",
+        _members(lambda app: _edited(_member(app), lambda m: setattr(m.user.primary_guild, "identity_guild_id", -1))),
+        f"members[0].user.primary_guild.identity_guild_id: {SNOWFLAKE}",
+    ),
+    "member avatar decoration sku negative": (
+        "UpsertMembers",
+        _members(lambda app: _edited(_member(app), lambda m: setattr(m.user.avatar_decoration, "sku_id", -1))),
+        f"members[0].user.avatar_decoration.sku_id: {SNOWFLAKE}",
     ),
     "member nickname too long": (
         "UpsertMembers",
@@ -394,10 +401,10 @@ MALFORMED: dict[str, tuple[str, RequestFactory, str]] = {
         _roles(lambda app: _edited(_role(app), lambda r: setattr(r, "guild_id", -1))),
         f"roles[0].guild_id: {POSITIVE}",
     ),
-    "role bot id zero": (
+    "role bot id negative": (
         "UpsertRoles",
-        _roles(lambda app: _edited(_role(app, payloads.ROLE_BOT_ID), lambda r: setattr(r, "bot_id", 0))),
-        f"roles[0].bot_id: {POSITIVE}",
+        _roles(lambda app: _edited(_role(app, payloads.ROLE_BOT_ID), lambda r: setattr(r, "bot_id", -1))),
+        f"roles[0].bot_id: {SNOWFLAKE}",
     ),
     "role name too long": (
         "UpsertRoles",
@@ -482,7 +489,7 @@ MALFORMED: dict[str, tuple[str, RequestFactory, str]] = {
     "guilds owner filter negative": (
         "IterGuilds",
         _fixed(pb.IterGuildsRequest(query={"owner_id": -1})),
-        f"query.owner_id: {POSITIVE}",
+        f"query.owner_id: {SNOWFLAKE}",
     ),
     "channels id filter zero": (
         "IterChannels",
@@ -492,7 +499,7 @@ MALFORMED: dict[str, tuple[str, RequestFactory, str]] = {
     "channels parent filter negative": (
         "IterChannels",
         _fixed(pb.IterChannelsRequest(query={"parent_id": -7})),
-        f"query.parent_id: {POSITIVE}",
+        f"query.parent_id: {SNOWFLAKE}",
     ),
     "channels negative limit": (
         "IterChannels",
@@ -507,17 +514,17 @@ MALFORMED: dict[str, tuple[str, RequestFactory, str]] = {
     "members role filter negative": (
         "IterMembers",
         _fixed(pb.IterMembersRequest(query={"guild_id": payloads.GUILD_ID, "role_id": -1})),
-        f"query.role_id: {POSITIVE}",
+        f"query.role_id: {SNOWFLAKE}",
     ),
     "members negative batch size": (
         "IterMembers",
         _fixed(pb.IterMembersRequest(batch_size=-3)),
         "batch_size: must not be negative",
     ),
-    "roles bot filter zero": (
+    "roles bot filter negative": (
         "IterRoles",
-        _fixed(pb.IterRolesRequest(query={"bot_id": 0})),
-        f"query.bot_id: {POSITIVE}",
+        _fixed(pb.IterRolesRequest(query={"bot_id": -1})),
+        f"query.bot_id: {SNOWFLAKE}",
     ),
     "roles guild filter negative": (
         "IterRoles",
@@ -850,45 +857,51 @@ def _zero_user_member(app: hikari.GatewayBot) -> hikari.Member:
     return payloads.member(app, payloads.member_payload(payloads.OWNER_ID, user={"id": "0"}))
 
 
+CLIENT_KEY = "must be a positive snowflake, at most 2^63-1"
+"""What the client says of a key it refuses before sending: not positive, or beyond what 64 bits hold."""
+OWNER = f"member guild_id={payloads.GUILD_ID} user_id={payloads.OWNER_ID}"
+
+# Objects the server cannot store are refused by the client before anything is sent, naming the object
+# and the field in hikari's terms; they fail as a write the server refused would (future, or on_error).
 BAD_WRITES: dict[str, tuple[BadWrite, str, str]] = {
     "member_create": (
         lambda backend, app, confirm: backend.member_create(_zero_user_member(app), confirm=confirm),
-        f"members[0].user.id: {POSITIVE}",
+        f"member guild_id={payloads.GUILD_ID} user_id=0: user.id: {CLIENT_KEY}",
         f"guild_id={payloads.GUILD_ID} user_id=0",
     ),
     "member_update": (
         lambda backend, app, confirm: backend.member_update(
             payloads.member(app, payloads.member_payload(payloads.OWNER_ID, nick=TOO_LONG)), confirm=confirm
         ),
-        f"members[0].nickname: {AT_MOST}",
+        f"{OWNER}: nickname: {AT_MOST}",
         f"guild_id={payloads.GUILD_ID} user_id={payloads.OWNER_ID}",
     ),
     "role_update": (
         lambda backend, app, confirm: backend.role_update(
             payloads.role(app, payloads.role_payload(payloads.ROLE_ADMIN_ID, name=TOO_LONG)), confirm=confirm
         ),
-        f"roles[0].name: {AT_MOST}",
+        f"role id={payloads.ROLE_ADMIN_ID} guild_id={payloads.GUILD_ID}: name: {AT_MOST}",
         f"role_id={payloads.ROLE_ADMIN_ID}",
     ),
     "role_create": (
         lambda backend, app, confirm: backend.role_create(
             payloads.role(app, payloads.role_payload(0)), confirm=confirm
         ),
-        f"roles[0].id: {POSITIVE}",
+        f"role id=0 guild_id={payloads.GUILD_ID}: id: {CLIENT_KEY}",
         "role_id=0",
     ),
     "channel_update": (
         lambda backend, app, confirm: backend.channel_update(
             payloads.channel(app, payloads.channel_payload(0, payloads.TEXT_ID, topic=TOO_LONG)), confirm=confirm
         ),
-        f"channels[0].text.topic: {AT_MOST}",
+        f"channel id={payloads.TEXT_ID} guild_id={payloads.GUILD_ID}: topic: {AT_MOST}",
         f"channel_id={payloads.TEXT_ID}",
     ),
     "guild_update": (
         lambda backend, app, confirm: backend.guild_update(
-            payloads.guild(app, {**payloads.guild_create_payload(), "owner_id": "0"}), confirm=confirm
+            payloads.guild(app, {**payloads.guild_create_payload(), "owner_id": "-1"}), confirm=confirm
         ),
-        f"guilds[0].owner_id: {POSITIVE}",
+        f"guild id={payloads.GUILD_ID}: owner_id: {SNOWFLAKE}",
         f"guild_id={payloads.GUILD_ID}",
     ),
     "guild_leave": (
@@ -907,14 +920,14 @@ BAD_WRITES: dict[str, tuple[BadWrite, str, str]] = {
         lambda backend, app, confirm: backend.bulk_members(
             [*payloads.members(app, payloads.guild_create_payload()), _zero_user_member(app)], confirm=confirm
         ),
-        f"members[3].user.id: {POSITIVE}",
+        f"bulk_members[3]: member guild_id={payloads.GUILD_ID} user_id=0: user.id: {CLIENT_KEY}",
         "objects=4 chunks=1",
     ),
 }
 
 
 @pytest.mark.parametrize("operation", BAD_WRITES.keys())
-async def test_confirmed_bad_write_fails_its_future_with_the_servers_message_and_changes_nothing(
+async def test_confirmed_bad_write_fails_its_future_with_a_message_naming_the_field_and_changes_nothing(
     seeded: cachestate.Seeded,
     backend: GrpcBackend,
     app: hikari.GatewayBot,
@@ -1015,10 +1028,10 @@ async def test_an_on_error_callback_that_raises_does_not_stop_later_writes(
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ("guilds", f"query.owner_id: {POSITIVE}"),
+        ("guilds", f"query.owner_id: {SNOWFLAKE}"),
         ("members", f"query.guild_id: {POSITIVE}"),
         ("roles", f"query.id: {POSITIVE}"),
-        ("channels", f"query.parent_id: {POSITIVE}"),
+        ("channels", f"query.parent_id: {SNOWFLAKE}"),
     ],
 )
 async def test_iter_with_a_non_positive_id_filter_raises_invalid_argument(

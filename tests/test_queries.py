@@ -384,10 +384,11 @@ async def test_queries_on_an_empty_cache_yield_nothing(backend: GrpcBackend) -> 
     [
         (ChannelQuery(id=0), "query.id"),
         (ChannelQuery(parent_id=-5), "query.parent_id"),
-        (GuildQuery(owner_id=0), "query.owner_id"),
-        (MemberQuery(role_id=0), "query.role_id"),
+        # A reference (an id of another object) may be 0: only a negative one is refused.
+        (GuildQuery(owner_id=-1), "query.owner_id"),
+        (MemberQuery(role_id=-1), "query.role_id"),
         (MemberQuery(guild_id=-1), "query.guild_id"),
-        (RoleQuery(bot_id=0), "query.bot_id"),
+        (RoleQuery(bot_id=-1), "query.bot_id"),
     ],
     ids=querydata.describe,
 )

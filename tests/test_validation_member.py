@@ -18,6 +18,7 @@ from hikari_kura.server import errors, validation
 from hikari_kura.v1 import members_pb2
 
 POSITIVE = "must be a positive snowflake"
+SNOWFLAKE = "must be a snowflake from 0 to 2^63-1"
 AT_MOST = "must be at most 8192 characters"
 TOO_LONG = "x" * 8193
 LOCAL_TIME = "local time must be between 0001-01-01 and 9999-12-31"
@@ -50,12 +51,20 @@ REFUSED: dict[str, tuple[Edit, str]] = {
     "no user": (lambda m: m.ClearField("user"), "m.user: is required"),
     "user id zero": (lambda m: setattr(m.user, "id", 0), f"m.user.id: {POSITIVE}"),
     "user id negative": (lambda m: setattr(m.user, "id", -1), f"m.user.id: {POSITIVE}"),
-    "primary guild id zero": (
-        lambda m: setattr(m.user.primary_guild, "identity_guild_id", 0),
-        f"m.user.primary_guild.identity_guild_id: {POSITIVE}",
+    "primary guild id negative": (
+        lambda m: setattr(m.user.primary_guild, "identity_guild_id", -1),
+        f"m.user.primary_guild.identity_guild_id: {SNOWFLAKE}",
     ),
-    "first role zero": (lambda m: m.role_ids.insert(0, 0), f"m.role_ids[0]: {POSITIVE}"),
-    "second role negative": (lambda m: m.role_ids.insert(1, -3), f"m.role_ids[1]: {POSITIVE}"),
+    "first role negative": (lambda m: m.role_ids.insert(0, -1), f"m.role_ids[0]: {SNOWFLAKE}"),
+    "second role negative": (lambda m: m.role_ids.insert(1, -3), f"m.role_ids[1]: {SNOWFLAKE}"),
+    "user decoration sku negative": (
+        lambda m: setattr(m.user.avatar_decoration, "sku_id", -1),
+        f"m.user.avatar_decoration.sku_id: {SNOWFLAKE}",
+    ),
+    "guild decoration sku negative": (
+        lambda m: setattr(m.guild_avatar_decoration, "sku_id", -(2**63)),
+        f"m.guild_avatar_decoration.sku_id: {SNOWFLAKE}",
+    ),
     "nickname": (lambda m: setattr(m, "nickname", TOO_LONG), f"m.nickname: {AT_MOST}"),
     "username": (lambda m: setattr(m.user, "username", TOO_LONG), f"m.user.username: {AT_MOST}"),
     "discriminator": (lambda m: setattr(m.user, "discriminator", TOO_LONG), f"m.user.discriminator: {AT_MOST}"),
@@ -111,13 +120,13 @@ def test_member_is_refused_naming_the_malformed_field(case: str) -> None:
 def test_first_problem_is_named_when_a_member_has_several() -> None:
     message = _richest()
     message.user.username = TOO_LONG
-    message.role_ids.insert(1, 0)
+    message.role_ids.insert(1, -1)
     message.joined_at.instant.nanos = -1
 
     with pytest.raises(errors.InvalidArgument) as raised:
         validation.member(message, "m")
 
-    assert raised.value.message == f"m.role_ids[1]: {POSITIVE}"
+    assert raised.value.message == f"m.role_ids[1]: {SNOWFLAKE}"
 
 
 def test_valid_members_at_the_bounds_pass_and_are_left_as_they_were() -> None:
@@ -130,6 +139,12 @@ def test_valid_members_at_the_bounds_pass_and_are_left_as_they_were() -> None:
         lambda m: setattr(m.premium_since.instant, "nanos", 999_999_999),
         lambda m: setattr(m.user.primary_guild, "tag", "TAG"),
         lambda m: m.ClearField("role_ids"),
+        # References may be 0: hikari holds it (a forum tag being made has id 0), only keys are positive.
+        lambda m: m.role_ids.insert(0, 0),
+        lambda m: setattr(m.user.primary_guild, "identity_guild_id", 0),
+        lambda m: setattr(m.user.avatar_decoration, "sku_id", 0),
+        lambda m: setattr(m.guild_avatar_decoration, "sku_id", 0),
+        lambda m: m.role_ids.append(2**63 - 1),
     ]
     for edit in edges:
         for message in _members():

@@ -8,14 +8,15 @@ import hikari
 
 from hikari_kura.v1 import channels_pb2, common_pb2, queries_pb2
 
-from .. import queries
-from . import common
+from .. import errors, queries
+from . import checks, common
 
-_datetime_to_proto = common.datetime_to_proto
-_datetime_into = common.datetime_into
+_timestamp_to_proto = common.timestamp_to_proto
+_timestamp_into = common.timestamp_into
 _timedelta_into = common.timedelta_into
 _new = common.new_instance
 _SNOWFLAKES = common.SNOWFLAKES
+_MAX_TEXT = checks.MAX_TEXT
 _CHANNEL_FLAGS = common.Interned(hikari.ChannelFlag)
 # Each made as new_instance(cls) then its own attrs __init__: cls(**kwargs) runs the same code, slower.
 common.plain_construction(
@@ -60,7 +61,9 @@ def channel_type_to_proto(channel_type: hikari.ChannelType | int, /) -> channels
     try:
         return _CHANNEL_TYPE_TO_PROTO[channel_type]
     except KeyError:
-        raise ValueError(f"channel type {channel_type!r} is not a guild channel type Kura stores") from None
+        raise errors.InvalidArgumentError(
+            f"channel type {channel_type!r} is not a guild channel type Kura stores"
+        ) from None
 
 
 def channel_type_from_proto(channel_type: channels_pb2.ChannelType, /) -> hikari.ChannelType:
@@ -72,7 +75,40 @@ def channel_type_from_proto(channel_type: channels_pb2.ChannelType, /) -> hikari
 
 
 def channel_to_proto(channel: hikari.GuildChannel, /) -> channels_pb2.GuildChannel:
-    """Convert any hikari guild channel or thread to a GuildChannel message."""
+    """Convert any hikari guild channel or thread to a GuildChannel message.
+
+    A channel the server cannot store raises ``InvalidArgumentError`` naming the field.
+    """
+    # Protobuf refuses values out of a field's range; the checks below are what it does not
+    # (keys, negative references, text length), each raising ValueError for refusal() to name.
+    try:
+        message = _channel_to_proto(channel)
+    except (ValueError, TypeError) as exc:
+        raise checks.refusal(channel, exc) from None
+    if channel.id <= 0 or channel.guild_id <= 0 or _negative(channel.application_id, channel.parent_id):
+        raise checks.refusal(channel)
+    if (name := channel.name) is not None and len(name) > _MAX_TEXT:
+        raise checks.refusal(channel)
+    return message
+
+
+def _negative(*ids: int | None) -> bool:
+    """Tell whether any of these references is negative (None: not set)."""
+    for value in ids:  # a loop, not any() over a generator: this runs for every channel
+        if value is not None and value < 0:
+            return True
+    return False
+
+
+def _too_long(*texts: str | None) -> bool:
+    """Tell whether any of these texts is longer than the server stores (None: not set)."""
+    for value in texts:
+        if value is not None and len(value) > _MAX_TEXT:
+            return True
+    return False
+
+
+def _channel_to_proto(channel: hikari.GuildChannel, /) -> channels_pb2.GuildChannel:
     if isinstance(channel, hikari.PermissibleGuildChannel):
         message = channels_pb2.GuildChannel(
             id=channel.id,
@@ -93,6 +129,8 @@ def channel_to_proto(channel: hikari.GuildChannel, /) -> channels_pb2.GuildChann
                 allow=overwrite.allow,
                 deny=overwrite.deny,
             )
+            if overwrite.id < 0:
+                raise ValueError("negative overwrite id")
         # Text, news and voice kinds are written in place; the rarer kinds are built and copied in.
         if isinstance(channel, hikari.GuildTextChannel):
             _text_into(message.text, channel)
@@ -146,14 +184,18 @@ def channel_from_proto(message: channels_pb2.GuildChannel, /, *, app: hikari.tra
 
 def channel_query_to_proto(query: queries.ChannelQuery, /) -> queries_pb2.ChannelQuery:
     """Convert a channel query to its proto message; filters left None stay unset."""
-    return queries_pb2.ChannelQuery(
-        id=query.id,
-        name=query.name,
-        type=None if query.type is None else channel_type_to_proto(query.type),
-        guild_id=query.guild_id,
-        parent_id=query.parent_id,
-        position=query.position,
-        is_nsfw=query.is_nsfw,
+    return checks.query_message(
+        queries_pb2.ChannelQuery,
+        "channel",
+        dict(
+            id=query.id,
+            name=query.name,
+            type=None if query.type is None else channel_type_to_proto(query.type),
+            guild_id=query.guild_id,
+            parent_id=query.parent_id,
+            position=query.position,
+            is_nsfw=query.is_nsfw,
+        ),
     )
 
 
@@ -163,9 +205,11 @@ def _text_into(target: channels_pb2.TextChannel, channel: hikari.GuildTextChanne
         target.topic = topic
     if (last_message_id := channel.last_message_id) is not None:
         target.last_message_id = last_message_id
+    if _too_long(topic) or _negative(last_message_id):
+        raise ValueError("text channel cannot be stored")
     _timedelta_into(target.rate_limit_per_user, channel.rate_limit_per_user)
     if (last_pin_timestamp := channel.last_pin_timestamp) is not None:
-        _datetime_into(target.last_pin_timestamp, last_pin_timestamp)
+        _timestamp_into(target.last_pin_timestamp, last_pin_timestamp)
     _timedelta_into(target.default_auto_archive_duration, channel.default_auto_archive_duration)
 
 
@@ -175,8 +219,10 @@ def _news_into(target: channels_pb2.NewsChannel, channel: hikari.GuildNewsChanne
         target.topic = topic
     if (last_message_id := channel.last_message_id) is not None:
         target.last_message_id = last_message_id
+    if _too_long(topic) or _negative(last_message_id):
+        raise ValueError("news channel cannot be stored")
     if (last_pin_timestamp := channel.last_pin_timestamp) is not None:
-        _datetime_into(target.last_pin_timestamp, last_pin_timestamp)
+        _timestamp_into(target.last_pin_timestamp, last_pin_timestamp)
     _timedelta_into(target.default_auto_archive_duration, channel.default_auto_archive_duration)
 
 
@@ -193,26 +239,33 @@ def _voice_into(
     target.video_quality_mode = common.enum_to_proto(channels_pb2.VideoQualityMode, channel.video_quality_mode)
     if (last_message_id := channel.last_message_id) is not None:
         target.last_message_id = last_message_id
+    if _too_long(region) or _negative(last_message_id):
+        raise ValueError("voice channel cannot be stored")
 
 
 def _forum_to_proto(channel: hikari.GuildForumChannel | hikari.GuildMediaChannel, /) -> channels_pb2.ForumChannel:
+    if _too_long(channel.topic, channel.default_reaction_emoji_name) or _negative(
+        channel.last_thread_id, channel.default_reaction_emoji_id
+    ):
+        raise ValueError("forum channel cannot be stored")
+    tags = []
+    for tag in channel.available_tags:
+        # ForumTag keeps one private emoji value; its public properties expose which kind it is.
+        tag_id, name, emoji_id, emoji_name = tag.id, tag.name, tag.emoji_id, tag.unicode_emoji
+        if _negative(tag_id, emoji_id) or _too_long(name, emoji_name):
+            raise ValueError("forum tag cannot be stored")
+        tags.append(
+            channels_pb2.ForumTag(
+                id=tag_id, name=name, moderated=tag.moderated, emoji_id=emoji_id, emoji_name=emoji_name
+            )
+        )
     return channels_pb2.ForumChannel(
         topic=channel.topic,
         last_thread_id=channel.last_thread_id,
         rate_limit_per_user=_timedelta_to_proto(channel.rate_limit_per_user),
         default_thread_rate_limit_per_user=_timedelta_to_proto(channel.default_thread_rate_limit_per_user),
         default_auto_archive_duration=_timedelta_to_proto(channel.default_auto_archive_duration),
-        available_tags=[
-            # ForumTag keeps one private emoji value; its public properties expose which kind it is.
-            channels_pb2.ForumTag(
-                id=tag.id,
-                name=tag.name,
-                moderated=tag.moderated,
-                emoji_id=tag.emoji_id,
-                emoji_name=tag.unicode_emoji,
-            )
-            for tag in channel.available_tags
-        ],
+        available_tags=tags,
         default_sort_order=common.enum_to_proto(channels_pb2.ForumSortOrder, channel.default_sort_order),
         default_layout=common.enum_to_proto(channels_pb2.ForumLayout, channel.default_layout),
         default_reaction_emoji_id=channel.default_reaction_emoji_id,
@@ -225,9 +278,14 @@ def _thread_to_proto(channel: hikari.GuildThreadChannel, /) -> channels_pb2.Thre
     member = channel.member
     metadata = channel.metadata
     created_at = metadata.created_at
+    applied_tag_ids = channel.applied_tag_ids if isinstance(channel, hikari.GuildPublicThread) else ()
+    if _negative(channel.last_message_id, channel.owner_id, *applied_tag_ids) or (
+        member is not None and _negative(member.thread_id, member.user_id)
+    ):
+        raise ValueError("thread cannot be stored")
     return channels_pb2.Thread(
         last_message_id=channel.last_message_id,
-        last_pin_timestamp=None if last_pin_timestamp is None else _datetime_to_proto(last_pin_timestamp),
+        last_pin_timestamp=None if last_pin_timestamp is None else _timestamp_to_proto(last_pin_timestamp),
         rate_limit_per_user=_timedelta_to_proto(channel.rate_limit_per_user),
         approximate_message_count=channel.approximate_message_count,
         approximate_member_count=channel.approximate_member_count,
@@ -236,7 +294,7 @@ def _thread_to_proto(channel: hikari.GuildThreadChannel, /) -> channels_pb2.Thre
         else channels_pb2.ThreadMember(
             thread_id=member.thread_id,
             user_id=member.user_id,
-            joined_at=_datetime_to_proto(member.joined_at),
+            joined_at=_timestamp_to_proto(member.joined_at),
             flags=member.flags,
         ),
         owner_id=channel.owner_id,
@@ -244,11 +302,11 @@ def _thread_to_proto(channel: hikari.GuildThreadChannel, /) -> channels_pb2.Thre
             is_archived=metadata.is_archived,
             is_invitable=metadata.is_invitable,
             auto_archive_duration=_timedelta_to_proto(metadata.auto_archive_duration),
-            archive_timestamp=_datetime_to_proto(metadata.archive_timestamp),
+            archive_timestamp=_timestamp_to_proto(metadata.archive_timestamp),
             is_locked=metadata.is_locked,
-            created_at=None if created_at is None else _datetime_to_proto(created_at),
+            created_at=None if created_at is None else _timestamp_to_proto(created_at),
         ),
-        applied_tag_ids=channel.applied_tag_ids if isinstance(channel, hikari.GuildPublicThread) else None,
+        applied_tag_ids=applied_tag_ids,
     )
 
 

@@ -11,6 +11,8 @@ from google.protobuf import duration_pb2
 
 from hikari_kura.v1 import common_pb2
 
+from . import checks
+
 _T = typing.TypeVar("_T")
 _P = typing.TypeVar("_P", bound=int)
 
@@ -24,6 +26,10 @@ _TIMEZONES: dict[int, datetime.timezone] = {0: datetime.UTC}
 _UTC = datetime.UTC
 _DateTime = common_pb2.DateTime
 _fromtimestamp = datetime.datetime.fromtimestamp
+_MIN_SECONDS = checks.MIN_SECONDS
+_MAX_SECONDS = checks.MAX_SECONDS
+_MAX_DURATION_SECONDS = checks.MAX_DURATION_SECONDS
+_MAX_TEXT = checks.MAX_TEXT
 
 
 class Interned(dict[int, _T]):
@@ -110,10 +116,12 @@ def _timezone(offset_seconds: int, /) -> datetime.timezone:
     return tz
 
 
-def datetime_into(target: common_pb2.DateTime, value: datetime.datetime, /) -> None:
-    """Write a timezone-aware datetime into a DateTime message in place, and mark that message set.
+def datetime_into(target: common_pb2.DateTime, value: datetime.datetime, /) -> int:
+    """Write a timezone-aware datetime into a DateTime message in place, mark that message set, return its seconds.
 
     Setting fields of a message field where it lies is cheaper than building a DateTime and copying it in.
+    The seconds are the instant's from the epoch, in UTC: near year 1 and 9999 they may be outside what
+    a Timestamp holds, and the server refuses those (``timestamp_into`` does too).
     """
     if value.tzinfo is _UTC:
         # What Discord sends and hikari parses: an offset of 0, the proto3 default, left unset.
@@ -133,12 +141,26 @@ def datetime_into(target: common_pb2.DateTime, value: datetime.datetime, /) -> N
     instant = target.instant
     instant.seconds = seconds
     instant.nanos = nanos
+    return seconds
+
+
+def timestamp_into(target: common_pb2.DateTime, value: datetime.datetime, /) -> None:
+    """Write a datetime into a DateTime message in place; raise ValueError if a Timestamp cannot hold its instant."""
+    if not _MIN_SECONDS <= datetime_into(target, value) <= _MAX_SECONDS:
+        raise ValueError(f"datetime {value!r} is outside what a Timestamp holds (years 1 to 9999 in UTC)")
 
 
 def datetime_to_proto(value: datetime.datetime, /) -> common_pb2.DateTime:
     """Convert a timezone-aware datetime to a DateTime that keeps its UTC offset."""
     message = _DateTime()
     datetime_into(message, value)
+    return message
+
+
+def timestamp_to_proto(value: datetime.datetime, /) -> common_pb2.DateTime:
+    """Convert a datetime to a DateTime; raise ValueError for one whose instant a Timestamp cannot hold."""
+    message = _DateTime()
+    timestamp_into(message, value)
     return message
 
 
@@ -156,8 +178,13 @@ def datetime_from_proto(message: common_pb2.DateTime, /) -> datetime.datetime:
 
 
 def timedelta_into(target: duration_pb2.Duration, value: datetime.timedelta, /) -> None:
-    """Write a timedelta into a Duration message in place, exact to the microsecond, and mark that message set."""
+    """Write a timedelta into a Duration message in place, exact to the microsecond, and mark that message set.
+
+    Raises ValueError for a timedelta longer than a Duration holds (10,000 years either way).
+    """
     seconds = value.days * _SECONDS_PER_DAY + value.seconds
+    if not -_MAX_DURATION_SECONDS <= seconds <= _MAX_DURATION_SECONDS:
+        raise ValueError(f"timedelta {value!r} is longer than a Duration holds")
     nanos = value.microseconds * 1_000
     # A Duration's seconds and nanos must share a sign; timedelta keeps microseconds positive.
     if seconds < 0 and nanos:
@@ -212,13 +239,18 @@ plain_construction(_AvatarDecoration)
 
 
 def avatar_decoration_into(target: common_pb2.AvatarDecoration, decoration: hikari.users.AvatarDecoration, /) -> None:
-    """Write an avatar decoration into its message in place, and mark that message set."""
+    """Write an avatar decoration into its message in place, and mark that message set.
+
+    Raises ValueError for what the server does not store: a negative SKU id, an asset hash over ``MAX_TEXT``.
+    """
     target.SetInParent()
-    target.asset_hash = decoration.asset_hash
-    target.sku_id = decoration.sku_id
+    target.asset_hash = asset_hash = decoration.asset_hash
+    target.sku_id = sku_id = decoration.sku_id
+    if sku_id < 0 or len(asset_hash) > _MAX_TEXT:
+        raise ValueError("avatar decoration cannot be stored")
     expires_at = decoration.expires_at
     if expires_at is not None:
-        datetime_into(target.expires_at, expires_at)
+        timestamp_into(target.expires_at, expires_at)
 
 
 def avatar_decoration_from_proto(message: common_pb2.AvatarDecoration, /) -> hikari.users.AvatarDecoration:

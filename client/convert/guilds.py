@@ -9,7 +9,7 @@ import hikari
 from hikari_kura.v1 import common_pb2, guilds_pb2, queries_pb2
 
 from .. import queries
-from . import common
+from . import checks, common
 
 _datetime_to_proto = common.datetime_to_proto
 _datetime_from_proto = common.datetime_from_proto
@@ -22,7 +22,19 @@ def _optional_datetime_to_proto(value: datetime.datetime | None, /) -> common_pb
 
 
 def guild_to_proto(guild: hikari.GatewayGuild, /) -> guilds_pb2.Guild:
-    """Convert a gateway guild to a Guild message."""
+    """Convert a gateway guild to a Guild message; raise ``InvalidArgumentError`` if it cannot be stored.
+
+    A bot writes one guild per GUILD_CREATE or GUILD_UPDATE: each is checked field by field first.
+    """
+    if checks.problem(guild) is not None:
+        raise checks.refusal(guild)
+    try:
+        return _guild_to_proto(guild)
+    except (ValueError, TypeError) as exc:
+        raise checks.refusal(guild, exc) from None
+
+
+def _guild_to_proto(guild: hikari.GatewayGuild, /) -> guilds_pb2.Guild:
     incidents = guild.incidents
     return guilds_pb2.Guild(
         id=guild.id,
@@ -128,38 +140,44 @@ def guild_from_proto(message: guilds_pb2.Guild, /, *, app: hikari.traits.RESTAwa
 
 def guild_query_to_proto(query: queries.GuildQuery, /) -> queries_pb2.GuildQuery:
     """Convert a guild query to its proto message; filters left None stay unset."""
-    return queries_pb2.GuildQuery(
-        id=query.id,
-        name=query.name,
-        owner_id=query.owner_id,
-        application_id=query.application_id,
-        icon_hash=query.icon_hash,
-        banner_hash=query.banner_hash,
-        splash_hash=query.splash_hash,
-        discovery_splash_hash=query.discovery_splash_hash,
-        description=query.description,
-        vanity_url_code=query.vanity_url_code,
-        preferred_locale=query.preferred_locale,
-        afk_channel_id=query.afk_channel_id,
-        afk_timeout=None if query.afk_timeout is None else common.timedelta_to_proto(query.afk_timeout),
-        rules_channel_id=query.rules_channel_id,
-        system_channel_id=query.system_channel_id,
-        system_channel_flags=query.system_channel_flags,
-        public_updates_channel_id=query.public_updates_channel_id,
-        widget_channel_id=query.widget_channel_id,
-        is_widget_enabled=query.is_widget_enabled,
-        max_video_channel_users=query.max_video_channel_users,
-        premium_tier=None if query.premium_tier is None else _enum_to_proto(guilds_pb2.PremiumTier, query.premium_tier),
-        premium_subscription_count=query.premium_subscription_count,
-        default_message_notifications=None
-        if query.default_message_notifications is None
-        else _enum_to_proto(guilds_pb2.MessageNotificationsLevel, query.default_message_notifications),
-        explicit_content_filter=None
-        if query.explicit_content_filter is None
-        else _enum_to_proto(guilds_pb2.ExplicitContentFilterLevel, query.explicit_content_filter),
-        mfa_level=None if query.mfa_level is None else _enum_to_proto(guilds_pb2.MFALevel, query.mfa_level),
-        nsfw_level=None if query.nsfw_level is None else _enum_to_proto(guilds_pb2.NSFWLevel, query.nsfw_level),
-        verification_level=None
-        if query.verification_level is None
-        else _enum_to_proto(guilds_pb2.VerificationLevel, query.verification_level),
+    return checks.query_message(
+        queries_pb2.GuildQuery,
+        "guild",
+        dict(
+            id=query.id,
+            name=query.name,
+            owner_id=query.owner_id,
+            application_id=query.application_id,
+            icon_hash=query.icon_hash,
+            banner_hash=query.banner_hash,
+            splash_hash=query.splash_hash,
+            discovery_splash_hash=query.discovery_splash_hash,
+            description=query.description,
+            vanity_url_code=query.vanity_url_code,
+            preferred_locale=query.preferred_locale,
+            afk_channel_id=query.afk_channel_id,
+            afk_timeout=None if query.afk_timeout is None else common.timedelta_to_proto(query.afk_timeout),
+            rules_channel_id=query.rules_channel_id,
+            system_channel_id=query.system_channel_id,
+            system_channel_flags=query.system_channel_flags,
+            public_updates_channel_id=query.public_updates_channel_id,
+            widget_channel_id=query.widget_channel_id,
+            is_widget_enabled=query.is_widget_enabled,
+            max_video_channel_users=query.max_video_channel_users,
+            premium_tier=None
+            if query.premium_tier is None
+            else _enum_to_proto(guilds_pb2.PremiumTier, query.premium_tier),
+            premium_subscription_count=query.premium_subscription_count,
+            default_message_notifications=None
+            if query.default_message_notifications is None
+            else _enum_to_proto(guilds_pb2.MessageNotificationsLevel, query.default_message_notifications),
+            explicit_content_filter=None
+            if query.explicit_content_filter is None
+            else _enum_to_proto(guilds_pb2.ExplicitContentFilterLevel, query.explicit_content_filter),
+            mfa_level=None if query.mfa_level is None else _enum_to_proto(guilds_pb2.MFALevel, query.mfa_level),
+            nsfw_level=None if query.nsfw_level is None else _enum_to_proto(guilds_pb2.NSFWLevel, query.nsfw_level),
+            verification_level=None
+            if query.verification_level is None
+            else _enum_to_proto(guilds_pb2.VerificationLevel, query.verification_level),
+        ),
     )

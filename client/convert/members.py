@@ -11,7 +11,7 @@ import hikari
 from hikari_kura.v1 import members_pb2, queries_pb2
 
 from .. import queries
-from . import common
+from . import checks, common
 
 _Member = hikari.Member
 _UserImpl = hikari.users.UserImpl
@@ -27,12 +27,16 @@ _SNOWFLAKES = common.SNOWFLAKES
 _USER_FLAGS = common.Interned(hikari.UserFlag)
 _MEMBER_FLAGS = common.Interned(hikari.GuildMemberFlags)
 _datetime_into = common.datetime_into
+_MIN_SECONDS = checks.MIN_SECONDS
+_MAX_SECONDS = checks.MAX_SECONDS
 _datetime_from_proto = common.datetime_from_proto
 _decoration_into = common.avatar_decoration_into
+_refusal = checks.refusal
+_MAX_TEXT = checks.MAX_TEXT
 
 
 def member_to_proto(member: hikari.Member, /) -> members_pb2.Member:
-    """Convert a member and its user to a Member message."""
+    """Convert a member and its user to a Member message; raise ``InvalidArgumentError`` if it cannot be stored."""
     message = _MemberMessage()
     member_into(message, member)
     return message
@@ -41,69 +45,108 @@ def member_to_proto(member: hikari.Member, /) -> members_pb2.Member:
 def member_into(message: members_pb2.Member, member: hikari.Member, /) -> None:
     """Write a member and its user into an empty Member message where it lies, e.g. one ``members.add()`` made.
 
-    Writing in place spares a bulk write the copy of every Member into its request.
+    Writing in place spares a bulk write the copy of every Member into its request. A member the server
+    cannot store raises ``InvalidArgumentError`` naming the field, and leaves ``message`` partly written.
     """
     # Fields are set where they lie, nested messages included (cheaper than constructor keywords and
     # than building nested messages to copy in); None and UNDEFINED leave a field unset, and so do
-    # proto3 defaults, which are not sent either way.
-    message.guild_id = member.guild_id
-    user = member.user
-    out = message.user
-    out.id = user.id
-    out.discriminator = user.discriminator
-    out.username = user.username
-    if (global_name := user.global_name) is not None:
-        out.global_name = global_name
-    if (avatar_decoration := user.avatar_decoration) is not None:
-        _decoration_into(out.avatar_decoration, avatar_decoration)
-    if (avatar_hash := user.avatar_hash) is not None:
-        out.avatar_hash = avatar_hash
-    if (banner_hash := user.banner_hash) is not None:
-        out.banner_hash = banner_hash
-    if (accent_color := user.accent_color) is not None:
-        out.accent_color = accent_color
-    if user.is_bot:
-        out.is_bot = True
-    if user.is_system:
-        out.is_system = True
-    if flags := user.flags:
-        out.flags = flags
-    if (primary_guild := user.primary_guild) is not None:
-        out_primary_guild = out.primary_guild
-        out_primary_guild.SetInParent()  # set even when every field of it is None
-        if (identity_guild_id := primary_guild.identity_guild_id) is not None:
-            out_primary_guild.identity_guild_id = identity_guild_id
-        if (identity_enabled := primary_guild.identity_enabled) is not None:
-            out_primary_guild.identity_enabled = identity_enabled
-        if (tag := primary_guild.tag) is not None:
-            out_primary_guild.tag = tag
-        if (badge_hash := primary_guild.badge_hash) is not None:
-            out_primary_guild.badge_hash = badge_hash
-    # UNDEFINED (Discord did not say) travels as an unset field.
-    if (is_deaf := member.is_deaf) is not _UNDEFINED:
-        message.is_deaf = is_deaf
-    if (is_mute := member.is_mute) is not _UNDEFINED:
-        message.is_mute = is_mute
-    if (is_pending := member.is_pending) is not _UNDEFINED:
-        message.is_pending = is_pending
-    if (joined_at := member.joined_at) is not None:
-        _datetime_into(message.joined_at, joined_at)
-    if (nickname := member.nickname) is not None:
-        message.nickname = nickname
-    if (premium_since := member.premium_since) is not None:
-        _datetime_into(message.premium_since, premium_since)
-    if (communication_disabled_until := member.raw_communication_disabled_until) is not None:
-        _datetime_into(message.raw_communication_disabled_until, communication_disabled_until)
-    if role_ids := member.role_ids:
-        message.role_ids.extend(role_ids)
-    if (guild_avatar_decoration := member.guild_avatar_decoration) is not None:
-        _decoration_into(message.guild_avatar_decoration, guild_avatar_decoration)
-    if (guild_avatar_hash := member.guild_avatar_hash) is not None:
-        message.guild_avatar_hash = guild_avatar_hash
-    if (guild_banner_hash := member.guild_banner_hash) is not None:
-        message.guild_banner_hash = guild_banner_hash
-    if guild_flags := member.guild_flags:
-        message.guild_flags = guild_flags
+    # proto3 defaults, which are not sent either way. Protobuf refuses values out of a field's range;
+    # the few checks here are what it does not (keys, negative references, text length), each a
+    # comparison of a value at hand, so that a refused member costs nothing until it is one.
+    try:
+        message.guild_id = guild_id = member.guild_id
+        user = member.user
+        out = message.user
+        out.id = user_id = user.id
+        out.discriminator = discriminator = user.discriminator
+        out.username = username = user.username
+        if guild_id <= 0 or user_id <= 0 or len(discriminator) > _MAX_TEXT or len(username) > _MAX_TEXT:
+            raise ValueError
+        if (global_name := user.global_name) is not None:
+            out.global_name = global_name
+            if len(global_name) > _MAX_TEXT:
+                raise ValueError
+        if (avatar_decoration := user.avatar_decoration) is not None:
+            _decoration_into(out.avatar_decoration, avatar_decoration)
+        if (avatar_hash := user.avatar_hash) is not None:
+            out.avatar_hash = avatar_hash
+            if len(avatar_hash) > _MAX_TEXT:
+                raise ValueError
+        if (banner_hash := user.banner_hash) is not None:
+            out.banner_hash = banner_hash
+            if len(banner_hash) > _MAX_TEXT:
+                raise ValueError
+        if (accent_color := user.accent_color) is not None:
+            out.accent_color = accent_color
+        if user.is_bot:
+            out.is_bot = True
+        if user.is_system:
+            out.is_system = True
+        if flags := user.flags:
+            out.flags = flags
+        if (primary_guild := user.primary_guild) is not None:
+            _primary_guild_into(out.primary_guild, primary_guild)
+        # UNDEFINED (Discord did not say) travels as an unset field.
+        if (is_deaf := member.is_deaf) is not _UNDEFINED:
+            message.is_deaf = is_deaf
+        if (is_mute := member.is_mute) is not _UNDEFINED:
+            message.is_mute = is_mute
+        if (is_pending := member.is_pending) is not _UNDEFINED:
+            message.is_pending = is_pending
+        if (joined_at := member.joined_at) is not None:
+            if not _MIN_SECONDS <= _datetime_into(message.joined_at, joined_at) <= _MAX_SECONDS:
+                raise ValueError  # a Timestamp cannot hold it
+        if (nickname := member.nickname) is not None:
+            message.nickname = nickname
+            if len(nickname) > _MAX_TEXT:
+                raise ValueError
+        if (premium_since := member.premium_since) is not None:
+            if not _MIN_SECONDS <= _datetime_into(message.premium_since, premium_since) <= _MAX_SECONDS:
+                raise ValueError  # a Timestamp cannot hold it
+        if (communication_disabled_until := member.raw_communication_disabled_until) is not None:
+            if (
+                not _MIN_SECONDS
+                <= _datetime_into(message.raw_communication_disabled_until, communication_disabled_until)
+                <= _MAX_SECONDS
+            ):
+                raise ValueError  # a Timestamp cannot hold it
+        if role_ids := member.role_ids:
+            message.role_ids.extend(role_ids)
+            if min(role_ids) < 0:
+                raise ValueError
+        if (guild_avatar_decoration := member.guild_avatar_decoration) is not None:
+            _decoration_into(message.guild_avatar_decoration, guild_avatar_decoration)
+        if (guild_avatar_hash := member.guild_avatar_hash) is not None:
+            message.guild_avatar_hash = guild_avatar_hash
+            if len(guild_avatar_hash) > _MAX_TEXT:
+                raise ValueError
+        if (guild_banner_hash := member.guild_banner_hash) is not None:
+            message.guild_banner_hash = guild_banner_hash
+            if len(guild_banner_hash) > _MAX_TEXT:
+                raise ValueError
+        if guild_flags := member.guild_flags:
+            message.guild_flags = guild_flags
+    except (ValueError, TypeError) as exc:
+        raise _refusal(member, exc) from None
+
+
+def _primary_guild_into(target: members_pb2.PrimaryGuild, primary_guild: hikari.PrimaryGuild, /) -> None:
+    """Write a user's primary guild into its message in place, and mark it set even when every field is None."""
+    target.SetInParent()
+    if (identity_guild_id := primary_guild.identity_guild_id) is not None:
+        target.identity_guild_id = identity_guild_id
+        if identity_guild_id < 0:
+            raise ValueError
+    if (identity_enabled := primary_guild.identity_enabled) is not None:
+        target.identity_enabled = identity_enabled
+    if (tag := primary_guild.tag) is not None:
+        target.tag = tag
+        if len(tag) > _MAX_TEXT:
+            raise ValueError
+    if (badge_hash := primary_guild.badge_hash) is not None:
+        target.badge_hash = badge_hash
+        if len(badge_hash) > _MAX_TEXT:
+            raise ValueError
 
 
 def member_from_proto(message: members_pb2.Member, /, *, app: hikari.traits.RESTAware) -> hikari.Member:
@@ -171,12 +214,16 @@ def member_from_proto(message: members_pb2.Member, /, *, app: hikari.traits.REST
 
 def member_query_to_proto(query: queries.MemberQuery, /) -> queries_pb2.MemberQuery:
     """Convert a member query to its proto message; filters left None stay unset."""
-    return queries_pb2.MemberQuery(
-        guild_id=query.guild_id,
-        id=query.id,
-        nickname=query.nickname,
-        guild_avatar_hash=query.guild_avatar_hash,
-        guild_banner_hash=query.guild_banner_hash,
-        guild_flags=query.guild_flags,
-        role_id=query.role_id,
+    return checks.query_message(
+        queries_pb2.MemberQuery,
+        "member",
+        dict(
+            guild_id=query.guild_id,
+            id=query.id,
+            nickname=query.nickname,
+            guild_avatar_hash=query.guild_avatar_hash,
+            guild_banner_hash=query.guild_banner_hash,
+            guild_flags=query.guild_flags,
+            role_id=query.role_id,
+        ),
     )

@@ -7,7 +7,7 @@ import hikari
 from hikari_kura.v1 import queries_pb2, roles_pb2
 
 from .. import queries
-from . import common
+from . import checks, common
 
 _Role = hikari.Role
 _ColorGradient = hikari.ColorGradient
@@ -20,53 +20,73 @@ _init_gradient = _ColorGradient.__init__
 _SNOWFLAKES = common.SNOWFLAKES
 _COLORS = common.COLORS
 _PERMISSIONS = common.PERMISSIONS
+_MAX_TEXT = checks.MAX_TEXT
 
 
 def role_to_proto(role: hikari.Role, /) -> roles_pb2.Role:
-    """Convert a role, its colours and its flattened tags to a Role message."""
+    """Convert a role, its colours and its flattened tags to a Role message.
+
+    A role the server cannot store raises ``InvalidArgumentError`` naming the field.
+    """
     # Fields are set where they lie (cheaper than constructor keywords and than building the colours
     # to copy in); None leaves a field unset, and so do proto3 defaults, which are not sent either way.
+    # Protobuf refuses values out of a field's range; the checks here are what it does not.
     message = _RoleMessage()
-    message.id = role.id
-    message.guild_id = role.guild_id
-    message.name = role.name
-    if color := role.color:
-        message.color = color
-    role_colors = role.colors
-    colors = message.colors
-    colors.SetInParent()  # set even when every colour in it is a default
-    if primary_color := role_colors.primary_color:
-        colors.primary_color = primary_color
-    if (secondary_color := role_colors.secondary_color) is not None:
-        colors.secondary_color = secondary_color
-    if (tertiary_color := role_colors.tertiary_color) is not None:
-        colors.tertiary_color = tertiary_color
-    if role.is_hoisted:
-        message.is_hoisted = True
-    if (icon_hash := role.icon_hash) is not None:
-        message.icon_hash = icon_hash
-    if (unicode_emoji := role.unicode_emoji) is not None:
-        message.unicode_emoji = unicode_emoji
-    if role.is_managed:
-        message.is_managed = True
-    if role.is_mentionable:
-        message.is_mentionable = True
-    if permissions := role.permissions:
-        message.permissions = permissions
-    if position := role.position:
-        message.position = position
-    if (bot_id := role.bot_id) is not None:
-        message.bot_id = bot_id
-    if (integration_id := role.integration_id) is not None:
-        message.integration_id = integration_id
-    if role.is_premium_subscriber_role:
-        message.is_premium_subscriber_role = True
-    if (subscription_listing_id := role.subscription_listing_id) is not None:
-        message.subscription_listing_id = subscription_listing_id
-    if role.is_available_for_purchase:
-        message.is_available_for_purchase = True
-    if role.is_guild_linked_role:
-        message.is_guild_linked_role = True
+    try:
+        message.id = role_id = role.id
+        message.guild_id = guild_id = role.guild_id
+        message.name = name = role.name
+        if role_id <= 0 or guild_id <= 0 or len(name) > _MAX_TEXT:
+            raise ValueError
+        if color := role.color:
+            message.color = color
+        role_colors = role.colors
+        colors = message.colors
+        colors.SetInParent()  # set even when every colour in it is a default
+        if primary_color := role_colors.primary_color:
+            colors.primary_color = primary_color
+        if (secondary_color := role_colors.secondary_color) is not None:
+            colors.secondary_color = secondary_color
+        if (tertiary_color := role_colors.tertiary_color) is not None:
+            colors.tertiary_color = tertiary_color
+        if role.is_hoisted:
+            message.is_hoisted = True
+        if (icon_hash := role.icon_hash) is not None:
+            message.icon_hash = icon_hash
+            if len(icon_hash) > _MAX_TEXT:
+                raise ValueError
+        if (unicode_emoji := role.unicode_emoji) is not None:
+            message.unicode_emoji = unicode_emoji
+            if len(unicode_emoji) > _MAX_TEXT:
+                raise ValueError
+        if role.is_managed:
+            message.is_managed = True
+        if role.is_mentionable:
+            message.is_mentionable = True
+        if permissions := role.permissions:
+            message.permissions = permissions
+        if position := role.position:
+            message.position = position
+        if (bot_id := role.bot_id) is not None:
+            message.bot_id = bot_id
+            if bot_id < 0:
+                raise ValueError
+        if (integration_id := role.integration_id) is not None:
+            message.integration_id = integration_id
+            if integration_id < 0:
+                raise ValueError
+        if role.is_premium_subscriber_role:
+            message.is_premium_subscriber_role = True
+        if (subscription_listing_id := role.subscription_listing_id) is not None:
+            message.subscription_listing_id = subscription_listing_id
+            if subscription_listing_id < 0:
+                raise ValueError
+        if role.is_available_for_purchase:
+            message.is_available_for_purchase = True
+        if role.is_guild_linked_role:
+            message.is_guild_linked_role = True
+    except (ValueError, TypeError) as exc:
+        raise checks.refusal(role, exc) from None
     return message
 
 
@@ -113,21 +133,25 @@ def role_from_proto(message: roles_pb2.Role, /, *, app: hikari.traits.RESTAware)
 
 def role_query_to_proto(query: queries.RoleQuery, /) -> queries_pb2.RoleQuery:
     """Convert a role query to its proto message; filters left None stay unset."""
-    return queries_pb2.RoleQuery(
-        id=query.id,
-        name=query.name,
-        color=query.color,
-        guild_id=query.guild_id,
-        is_hoisted=query.is_hoisted,
-        icon_hash=query.icon_hash,
-        unicode_emoji=query.unicode_emoji,
-        is_managed=query.is_managed,
-        is_mentionable=query.is_mentionable,
-        permissions=query.permissions,
-        position=query.position,
-        bot_id=query.bot_id,
-        integration_id=query.integration_id,
-        is_premium_subscriber_role=query.is_premium_subscriber_role,
-        is_available_for_purchase=query.is_available_for_purchase,
-        is_guild_linked_role=query.is_guild_linked_role,
+    return checks.query_message(
+        queries_pb2.RoleQuery,
+        "role",
+        dict(
+            id=query.id,
+            name=query.name,
+            color=query.color,
+            guild_id=query.guild_id,
+            is_hoisted=query.is_hoisted,
+            icon_hash=query.icon_hash,
+            unicode_emoji=query.unicode_emoji,
+            is_managed=query.is_managed,
+            is_mentionable=query.is_mentionable,
+            permissions=query.permissions,
+            position=query.position,
+            bot_id=query.bot_id,
+            integration_id=query.integration_id,
+            is_premium_subscriber_role=query.is_premium_subscriber_role,
+            is_available_for_purchase=query.is_available_for_purchase,
+            is_guild_linked_role=query.is_guild_linked_role,
+        ),
     )

@@ -28,9 +28,13 @@ if _version_not_supported:
 class CacheServiceStub:
     """The Kura cache: what a hikari bot sees of Discord, shared by many bot processes.
 
-    Every id is a Discord snowflake: positive and at most 2^63-1. Malformed input
-    is refused with INVALID_ARGUMENT naming the field, and a refused request
-    changes nothing. A server shutting down answers UNAVAILABLE.
+    Every id is a Discord snowflake, at most 2^63-1. A key (an object's own id,
+    and the guild_id of a channel, member or role) is positive; an id that refers
+    to another object (owner_id, parent_id, role_ids, ...) may be 0. Counts,
+    sizes and positions are 64-bit; flags and permissions are unsigned 64-bit.
+    Text is at most 8192 characters. Malformed input is refused with
+    INVALID_ARGUMENT naming the field, and a refused request changes nothing. A
+    server shutting down answers UNAVAILABLE.
     """
 
     def __init__(self, channel):
@@ -134,9 +138,13 @@ class CacheServiceStub:
 class CacheServiceServicer:
     """The Kura cache: what a hikari bot sees of Discord, shared by many bot processes.
 
-    Every id is a Discord snowflake: positive and at most 2^63-1. Malformed input
-    is refused with INVALID_ARGUMENT naming the field, and a refused request
-    changes nothing. A server shutting down answers UNAVAILABLE.
+    Every id is a Discord snowflake, at most 2^63-1. A key (an object's own id,
+    and the guild_id of a channel, member or role) is positive; an id that refers
+    to another object (owner_id, parent_id, role_ids, ...) may be 0. Counts,
+    sizes and positions are 64-bit; flags and permissions are unsigned 64-bit.
+    Text is at most 8192 characters. Malformed input is refused with
+    INVALID_ARGUMENT naming the field, and a refused request changes nothing. A
+    server shutting down answers UNAVAILABLE.
     """
 
     def Write(self, request_iterator, context):
@@ -392,9 +400,13 @@ def add_CacheServiceServicer_to_server(servicer, server):
 class CacheService:
     """The Kura cache: what a hikari bot sees of Discord, shared by many bot processes.
 
-    Every id is a Discord snowflake: positive and at most 2^63-1. Malformed input
-    is refused with INVALID_ARGUMENT naming the field, and a refused request
-    changes nothing. A server shutting down answers UNAVAILABLE.
+    Every id is a Discord snowflake, at most 2^63-1. A key (an object's own id,
+    and the guild_id of a channel, member or role) is positive; an id that refers
+    to another object (owner_id, parent_id, role_ids, ...) may be 0. Counts,
+    sizes and positions are 64-bit; flags and permissions are unsigned 64-bit.
+    Text is at most 8192 characters. Malformed input is refused with
+    INVALID_ARGUMENT naming the field, and a refused request changes nothing. A
+    server shutting down answers UNAVAILABLE.
     """
 
     @staticmethod
