@@ -19,6 +19,11 @@ import re
 import typing
 
 import grpc
+from grpc_health.v1 import health_pb2
+from grpc_reflection.v1alpha import reflection_pb2
+
+from hikari_kura.server import logs
+from hikari_kura.v1 import cache_service_pb2
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -35,6 +40,38 @@ READ_METHODS: typing.Final = frozenset(
 )
 """What a ``read`` token may call. Snapshot is not here: it copies the whole database
 (server bookkeeping included) on the server's disk, an operator's job."""
+
+CACHE_METHODS: typing.Final = tuple(
+    method.name for method in cache_service_pb2.DESCRIPTOR.services_by_name["CacheService"].methods
+)
+"""Every RPC of the CacheService, as its descriptor names them."""
+_REFLECTION: typing.Final = reflection_pb2.DESCRIPTOR.services_by_name["ServerReflection"]
+KNOWN_METHODS: typing.Final = frozenset(
+    (
+        *(f"{_CACHE_SERVICE}{name}" for name in CACHE_METHODS),
+        *(
+            f"/grpc.health.v1.Health/{method.name}"
+            for method in health_pb2.DESCRIPTOR.services_by_name["Health"].methods
+        ),
+        # Reflection is served as v1alpha and v1, with the same methods.
+        *(
+            f"/grpc.reflection.{version}.ServerReflection/{method.name}"
+            for version in ("v1alpha", "v1")
+            for method in _REFLECTION.methods
+        ),
+    )
+)
+"""Every method path the server serves."""
+UNKNOWN_METHOD: typing.Final = "unknown"
+
+
+def method_label(method: str) -> str:
+    """Return the metrics label of ``method`` (``/package.Service/Method``): its name, or "unknown".
+
+    A client may call any path it likes; a label from it would add a series per path, for good.
+    """
+    return method.rsplit("/", 1)[-1] if method in KNOWN_METHODS else UNKNOWN_METHOD
+
 
 RefusalCallback: typing.TypeAlias = collections.abc.Callable[[str, grpc.StatusCode], None]
 
@@ -113,6 +150,7 @@ class TokenInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         if not self._tokens:
             raise ValueError("a token interceptor needs at least one token")
         self._on_refused = on_refused
+        self._log = logs.SampledLog(_LOGGER)
 
     def role_of(self, metadata: collections.abc.Iterable[tuple[str, str | bytes]] | None) -> Role | None:
         """Return the role of the bearer token in ``metadata``; None when it has no valid one."""
@@ -153,10 +191,12 @@ class TokenInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
             code = grpc.StatusCode.PERMISSION_DENIED
             message = f"a {role.name.lower()} token may not call {method.rsplit('/', 1)[-1]}: it needs a write token"
         self._on_refused(method, code)
-        return _refusal(await continuation(handler_call_details), method, code, message)
+        return _refusal(await continuation(handler_call_details), self._log, method, code, message)
 
 
-def _refusal(handler: typing.Any, method: str, code: grpc.StatusCode, message: str) -> grpc.RpcMethodHandler:
+def _refusal(
+    handler: typing.Any, log: logs.SampledLog, method: str, code: grpc.StatusCode, message: str
+) -> grpc.RpcMethodHandler:
     """Return a handler of the refused method's kind that only aborts with ``code``.
 
     The kind must match: a client that opens a stream and waits for the server's
@@ -164,7 +204,14 @@ def _refusal(handler: typing.Any, method: str, code: grpc.StatusCode, message: s
     """
 
     async def refuse(_: object, context: grpc.aio.ServicerContext) -> None:
-        _LOGGER.info("call refused method=%s peer=%s code=%s", method, context.peer(), code.name)
+        log.log(
+            code.name,
+            logging.INFO,
+            "call refused method=%s peer=%s code=%s",
+            logs.quoted(method),
+            logs.quoted(context.peer()),
+            code.name,
+        )
         await context.abort(code, message)
 
     if handler is None or not (handler.request_streaming or handler.response_streaming):

@@ -22,6 +22,7 @@ from hikari_kura.server import (
     engine,
     errors,
     limits,
+    logs,
     metrics,
     reads,
     rows,
@@ -109,6 +110,7 @@ class CacheService:
         self._started = time.monotonic()
         self._session_limit = session_limit or limits.SessionLimit(limits.DEFAULT_SESSIONS_PER_PEER)
         self._on_refused = on_refused
+        self._refusals = logs.SampledLog(_LOGGER)
         self._open_streams: set[write_session.WriteSession] = set()
         self._closing = False
         self._engine = db
@@ -257,7 +259,9 @@ class CacheService:
         try:
             self._session_limit.acquire(peer)
         except errors.RequestError as exc:
-            _LOGGER.warning("write session refused peer=%s reason=%s", peer, exc.message)
+            self._refusals.log(
+                "sessions", logging.WARNING, "write session refused peer=%s reason=%s", logs.quoted(peer), exc.message
+            )
             if self._on_refused is not None:
                 self._on_refused(f"/{SERVICE_NAME}/Write", exc.code)
             await context.abort(exc.code, exc.message)

@@ -174,7 +174,7 @@ async def test_tokens_never_appear_in_the_logs(
         except (UnauthenticatedError, PermissionDeniedError):
             pass
 
-    assert "call refused method=/hikari_kura.v1.CacheService/Write" in caplog.text
+    assert "call refused method='/hikari_kura.v1.CacheService/Write'" in caplog.text
     for token in (WRITE_TOKEN, READ_TOKEN, wrong):
         assert token not in caplog.text
     assert WRITE_TOKEN not in repr(guarded.config)
