@@ -1,10 +1,14 @@
 """Bearer-token authentication: who may call which RPC.
 
-Each token has a role: ``read`` may run queries and read stats, ``write`` may do
-everything. A call presents its token as ``authorization: Bearer <token>`` metadata.
-Tokens are compared in constant time against every configured token, and never logged.
-The health service stays open for probes, and so does reflection (when turned on): it
-describes only the public contract, and grpcurl needs it to call health without ``.proto`` files.
+Each token has a role: ``read`` may run queries and read stats, ``write`` may do what a bot
+does (its write session, unary writes, a prune of its own shard's guilds), ``admin`` may do
+everything, the cache-wide operations (Clear, Snapshot, Restore, a prune of every shard)
+included. ``METHOD_ROLES`` is the one table of what each RPC needs; ``operation_role`` adds
+what one write operation needs, since the Write stream and Prune carry cache-wide operations
+too. A call presents its token as ``authorization: Bearer <token>`` metadata. Tokens are
+compared in constant time against every configured token, and never logged. The health
+service stays open for probes, and so does reflection (when turned on): it describes only the
+public contract, and grpcurl needs it to call health without ``.proto`` files.
 """
 
 from __future__ import annotations
@@ -35,12 +39,6 @@ OPEN_SERVICES: typing.Final = (
     "/grpc.reflection.v1.ServerReflection/",
 )
 """Services anyone may call: probes, and the schema (no data) for tools like grpcurl."""
-READ_METHODS: typing.Final = frozenset(
-    f"{_CACHE_SERVICE}{name}" for name in ("IterGuilds", "IterChannels", "IterMembers", "IterRoles", "GetStats")
-)
-"""What a ``read`` token may call. Snapshot is not here: it copies the whole database
-(server bookkeeping included) on the server's disk, an operator's job."""
-
 CACHE_METHODS: typing.Final = tuple(
     method.name for method in cache_service_pb2.DESCRIPTOR.services_by_name["CacheService"].methods
 )
@@ -81,6 +79,52 @@ class Role(enum.IntEnum):
 
     READ = 1
     WRITE = 2
+    ADMIN = 3
+
+    @property
+    def article(self) -> str:
+        """The role with its article, for messages: "a read", "an admin"."""
+        return f"{'an' if self is Role.ADMIN else 'a'} {self.name.lower()}"
+
+
+METHOD_ROLES: typing.Final[collections.abc.Mapping[str, Role]] = {
+    "Write": Role.WRITE,
+    "UpsertGuilds": Role.WRITE,
+    "DeleteGuild": Role.WRITE,
+    "UpsertChannels": Role.WRITE,
+    "DeleteChannel": Role.WRITE,
+    "UpsertMembers": Role.WRITE,
+    "DeleteMember": Role.WRITE,
+    "UpsertRoles": Role.WRITE,
+    "DeleteRole": Role.WRITE,
+    "Clear": Role.ADMIN,
+    "Prune": Role.WRITE,  # of one shard's guilds; of every shard needs admin (see operation_role)
+    "IterGuilds": Role.READ,
+    "IterChannels": Role.READ,
+    "IterMembers": Role.READ,
+    "IterRoles": Role.READ,
+    "Snapshot": Role.ADMIN,
+    "Restore": Role.ADMIN,
+    "GetStats": Role.READ,
+}
+"""The role each CacheService RPC needs. Snapshot copies the whole database (server bookkeeping
+included) and Restore and Clear replace or empty it: an operator's jobs, not a bot's."""
+
+
+def operation_role(name: str, request: typing.Any) -> Role:
+    """Return the role one write operation (``clear``, ``prune``, ``upsert_roles``, ...) needs.
+
+    A bot's write session prunes the guilds of the shard it runs (``prune_shard``), which removes
+    only what no open session wrote in that shard's guilds. A prune without shard fields removes
+    the stale objects of every shard, those of other bots' shards that are reconnecting included,
+    and ``clear`` empties the cache: both are cache-wide, so both need ``admin``, whether they come
+    as the unary RPC or as an op of the Write stream.
+    """
+    if name == "clear":
+        return Role.ADMIN
+    if name == "prune" and not (request.HasField("shard_id") or request.HasField("shard_count")):
+        return Role.ADMIN
+    return Role.WRITE
 
 
 class TokenError(ValueError):
@@ -99,12 +143,12 @@ def parse_tokens(text: str, source: str) -> list[tuple[Role, str]]:
             continue
         parts = entry.split()
         if len(parts) != 2:
-            raise TokenError(f"{source}: entry {number}: expected 'read TOKEN' or 'write TOKEN'")
+            raise TokenError(f"{source}: entry {number}: expected 'read TOKEN', 'write TOKEN' or 'admin TOKEN'")
         role_name, token = parts
         try:
             role = Role[role_name.upper()]
         except KeyError:
-            raise TokenError(f"{source}: entry {number}: unknown role {role_name!r} (read or write)") from None
+            raise TokenError(f"{source}: entry {number}: unknown role {role_name!r} (read, write or admin)") from None
         if len(token) < 16:
             raise TokenError(f"{source}: entry {number}: a token must be at least 16 characters")
         tokens.append((role, token))
@@ -132,9 +176,15 @@ def required_role(method: str) -> Role | None:
     """Return the role ``method`` (``/package.Service/Method``) needs; None when it is open to all."""
     if method.startswith(OPEN_SERVICES):
         return None
-    if method in READ_METHODS:
-        return Role.READ
-    return Role.WRITE
+    if method.startswith(_CACHE_SERVICE):
+        # A path the table does not name (a new RPC, a made-up one) needs the highest role.
+        return METHOD_ROLES.get(method[len(_CACHE_SERVICE) :], Role.ADMIN)
+    return Role.ADMIN
+
+
+def denial(role: Role, what: str, needed: Role) -> str:
+    """Return the PERMISSION_DENIED message of ``role`` calling ``what``, which needs ``needed``."""
+    return f"{role.article} token may not call {what}: it needs {needed.article} token"
 
 
 def _digest(token: str | bytes) -> bytes:
@@ -189,7 +239,7 @@ class TokenInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
             message = "a valid token is required: send metadata 'authorization: Bearer <token>'"
         else:
             code = grpc.StatusCode.PERMISSION_DENIED
-            message = f"a {role.name.lower()} token may not call {method.rsplit('/', 1)[-1]}: it needs a write token"
+            message = denial(role, method.rsplit("/", 1)[-1], needed)
         self._on_refused(method, code)
         return _refusal(await continuation(handler_call_details), self._log, method, code, message)
 
