@@ -177,6 +177,7 @@ class Server:
         open_sessions.start()
         self.metrics.write_queue_depth.set_function(lambda: self._writer.queue_depth if self._writer else 0)
         self.metrics.open_sessions.set_function(lambda: len(open_sessions))
+        tokens = auth.TokenInterceptor(config.tokens, on_refused=self.metrics.refused) if config.tokens else None
         cache = service.CacheService(
             db,
             self._writer,
@@ -185,12 +186,10 @@ class Server:
             max_message_bytes=config.max_message_bytes,
             session_limit=limits.SessionLimit(config.max_sessions_per_peer),
             on_refused=self.metrics.refused,
+            role_of=None if tokens is None else tokens.role_of,
         )
         self._cache = cache
-        interceptors = []
-        if config.tokens:
-            interceptors.append(auth.TokenInterceptor(config.tokens, on_refused=self.metrics.refused))
-        server = grpc.aio.server(interceptors=interceptors, options=config.grpc_options())
+        server = grpc.aio.server(interceptors=[] if tokens is None else [tokens], options=config.grpc_options())
         server.add_generic_rpc_handlers((service.handler(cache, self.metrics),))
         health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
         if config.reflection:

@@ -1,10 +1,14 @@
 """Bearer-token authentication: who may call which RPC.
 
-Each token has a role: ``read`` may run queries and read stats, ``write`` may do
-everything. A call presents its token as ``authorization: Bearer <token>`` metadata.
-Tokens are compared in constant time against every configured token, and never logged.
-The health service stays open for probes, and so does reflection (when turned on): it
-describes only the public contract, and grpcurl needs it to call health without ``.proto`` files.
+Each token has a role: ``read`` may run queries and read stats, ``write`` may do what a bot
+does (its write session, unary writes, a prune of its own shard's guilds), ``admin`` may do
+everything, the cache-wide operations (Clear, Snapshot, Restore, a prune of every shard)
+included. ``METHOD_ROLES`` is the one table of what each RPC needs; ``operation_role`` adds
+what one write operation needs, since the Write stream and Prune carry cache-wide operations
+too. A call presents its token as ``authorization: Bearer <token>`` metadata. Tokens are
+compared in constant time against every configured token, and never logged. The health
+service stays open for probes, and so does reflection (when turned on): it describes only the
+public contract, and grpcurl needs it to call health without ``.proto`` files.
 """
 
 from __future__ import annotations
@@ -19,6 +23,11 @@ import re
 import typing
 
 import grpc
+from grpc_health.v1 import health_pb2
+from grpc_reflection.v1alpha import reflection_pb2
+
+from hikari_kura.server import logs
+from hikari_kura.v1 import cache_service_pb2
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -30,11 +39,37 @@ OPEN_SERVICES: typing.Final = (
     "/grpc.reflection.v1.ServerReflection/",
 )
 """Services anyone may call: probes, and the schema (no data) for tools like grpcurl."""
-READ_METHODS: typing.Final = frozenset(
-    f"{_CACHE_SERVICE}{name}" for name in ("IterGuilds", "IterChannels", "IterMembers", "IterRoles", "GetStats")
+CACHE_METHODS: typing.Final = tuple(
+    method.name for method in cache_service_pb2.DESCRIPTOR.services_by_name["CacheService"].methods
 )
-"""What a ``read`` token may call. Snapshot is not here: it copies the whole database
-(server bookkeeping included) on the server's disk, an operator's job."""
+"""Every RPC of the CacheService, as its descriptor names them."""
+_REFLECTION: typing.Final = reflection_pb2.DESCRIPTOR.services_by_name["ServerReflection"]
+KNOWN_METHODS: typing.Final = frozenset(
+    (
+        *(f"{_CACHE_SERVICE}{name}" for name in CACHE_METHODS),
+        *(
+            f"/grpc.health.v1.Health/{method.name}"
+            for method in health_pb2.DESCRIPTOR.services_by_name["Health"].methods
+        ),
+        # Reflection is served as v1alpha and v1, with the same methods.
+        *(
+            f"/grpc.reflection.{version}.ServerReflection/{method.name}"
+            for version in ("v1alpha", "v1")
+            for method in _REFLECTION.methods
+        ),
+    )
+)
+"""Every method path the server serves."""
+UNKNOWN_METHOD: typing.Final = "unknown"
+
+
+def method_label(method: str) -> str:
+    """Return the metrics label of ``method`` (``/package.Service/Method``): its name, or "unknown".
+
+    A client may call any path it likes; a label from it would add a series per path, for good.
+    """
+    return method.rsplit("/", 1)[-1] if method in KNOWN_METHODS else UNKNOWN_METHOD
+
 
 RefusalCallback: typing.TypeAlias = collections.abc.Callable[[str, grpc.StatusCode], None]
 
@@ -44,6 +79,52 @@ class Role(enum.IntEnum):
 
     READ = 1
     WRITE = 2
+    ADMIN = 3
+
+    @property
+    def article(self) -> str:
+        """The role with its article, for messages: "a read", "an admin"."""
+        return f"{'an' if self is Role.ADMIN else 'a'} {self.name.lower()}"
+
+
+METHOD_ROLES: typing.Final[collections.abc.Mapping[str, Role]] = {
+    "Write": Role.WRITE,
+    "UpsertGuilds": Role.WRITE,
+    "DeleteGuild": Role.WRITE,
+    "UpsertChannels": Role.WRITE,
+    "DeleteChannel": Role.WRITE,
+    "UpsertMembers": Role.WRITE,
+    "DeleteMember": Role.WRITE,
+    "UpsertRoles": Role.WRITE,
+    "DeleteRole": Role.WRITE,
+    "Clear": Role.ADMIN,
+    "Prune": Role.WRITE,  # of one shard's guilds; of every shard needs admin (see operation_role)
+    "IterGuilds": Role.READ,
+    "IterChannels": Role.READ,
+    "IterMembers": Role.READ,
+    "IterRoles": Role.READ,
+    "Snapshot": Role.ADMIN,
+    "Restore": Role.ADMIN,
+    "GetStats": Role.READ,
+}
+"""The role each CacheService RPC needs. Snapshot copies the whole database (server bookkeeping
+included) and Restore and Clear replace or empty it: an operator's jobs, not a bot's."""
+
+
+def operation_role(name: str, request: typing.Any) -> Role:
+    """Return the role one write operation (``clear``, ``prune``, ``upsert_roles``, ...) needs.
+
+    A bot's write session prunes the guilds of the shard it runs (``prune_shard``), which removes
+    only what no open session wrote in that shard's guilds. A prune without shard fields removes
+    the stale objects of every shard, those of other bots' shards that are reconnecting included,
+    and ``clear`` empties the cache: both are cache-wide, so both need ``admin``, whether they come
+    as the unary RPC or as an op of the Write stream.
+    """
+    if name == "clear":
+        return Role.ADMIN
+    if name == "prune" and not (request.HasField("shard_id") or request.HasField("shard_count")):
+        return Role.ADMIN
+    return Role.WRITE
 
 
 class TokenError(ValueError):
@@ -62,12 +143,12 @@ def parse_tokens(text: str, source: str) -> list[tuple[Role, str]]:
             continue
         parts = entry.split()
         if len(parts) != 2:
-            raise TokenError(f"{source}: entry {number}: expected 'read TOKEN' or 'write TOKEN'")
+            raise TokenError(f"{source}: entry {number}: expected 'read TOKEN', 'write TOKEN' or 'admin TOKEN'")
         role_name, token = parts
         try:
             role = Role[role_name.upper()]
         except KeyError:
-            raise TokenError(f"{source}: entry {number}: unknown role {role_name!r} (read or write)") from None
+            raise TokenError(f"{source}: entry {number}: unknown role {role_name!r} (read, write or admin)") from None
         if len(token) < 16:
             raise TokenError(f"{source}: entry {number}: a token must be at least 16 characters")
         tokens.append((role, token))
@@ -95,9 +176,15 @@ def required_role(method: str) -> Role | None:
     """Return the role ``method`` (``/package.Service/Method``) needs; None when it is open to all."""
     if method.startswith(OPEN_SERVICES):
         return None
-    if method in READ_METHODS:
-        return Role.READ
-    return Role.WRITE
+    if method.startswith(_CACHE_SERVICE):
+        # A path the table does not name (a new RPC, a made-up one) needs the highest role.
+        return METHOD_ROLES.get(method[len(_CACHE_SERVICE) :], Role.ADMIN)
+    return Role.ADMIN
+
+
+def denial(role: Role, what: str, needed: Role) -> str:
+    """Return the PERMISSION_DENIED message of ``role`` calling ``what``, which needs ``needed``."""
+    return f"{role.article} token may not call {what}: it needs {needed.article} token"
 
 
 def _digest(token: str | bytes) -> bytes:
@@ -113,6 +200,7 @@ class TokenInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         if not self._tokens:
             raise ValueError("a token interceptor needs at least one token")
         self._on_refused = on_refused
+        self._log = logs.SampledLog(_LOGGER)
 
     def role_of(self, metadata: collections.abc.Iterable[tuple[str, str | bytes]] | None) -> Role | None:
         """Return the role of the bearer token in ``metadata``; None when it has no valid one."""
@@ -151,12 +239,14 @@ class TokenInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
             message = "a valid token is required: send metadata 'authorization: Bearer <token>'"
         else:
             code = grpc.StatusCode.PERMISSION_DENIED
-            message = f"a {role.name.lower()} token may not call {method.rsplit('/', 1)[-1]}: it needs a write token"
+            message = denial(role, method.rsplit("/", 1)[-1], needed)
         self._on_refused(method, code)
-        return _refusal(await continuation(handler_call_details), method, code, message)
+        return _refusal(await continuation(handler_call_details), self._log, method, code, message)
 
 
-def _refusal(handler: typing.Any, method: str, code: grpc.StatusCode, message: str) -> grpc.RpcMethodHandler:
+def _refusal(
+    handler: typing.Any, log: logs.SampledLog, method: str, code: grpc.StatusCode, message: str
+) -> grpc.RpcMethodHandler:
     """Return a handler of the refused method's kind that only aborts with ``code``.
 
     The kind must match: a client that opens a stream and waits for the server's
@@ -164,7 +254,14 @@ def _refusal(handler: typing.Any, method: str, code: grpc.StatusCode, message: s
     """
 
     async def refuse(_: object, context: grpc.aio.ServicerContext) -> None:
-        _LOGGER.info("call refused method=%s peer=%s code=%s", method, context.peer(), code.name)
+        log.log(
+            code.name,
+            logging.INFO,
+            "call refused method=%s peer=%s code=%s",
+            logs.quoted(method),
+            logs.quoted(context.peer()),
+            code.name,
+        )
         await context.abort(code, message)
 
     if handler is None or not (handler.request_streaming or handler.response_streaming):

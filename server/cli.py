@@ -209,8 +209,8 @@ def _parser() -> argparse.ArgumentParser:
         "--tokens-file",
         type=_optional_file,
         default=_env("TOKENS_FILE", ""),
-        help="file of bearer tokens, one 'read TOKEN' or 'write TOKEN' per line; KURA_TOKENS takes the same "
-        "entries separated by commas. With none, every RPC is open (env KURA_TOKENS_FILE, default none)",
+        help="file of bearer tokens, one 'read TOKEN', 'write TOKEN' or 'admin TOKEN' per line; KURA_TOKENS "
+        "takes the same entries separated by commas. With none, every RPC is open (env KURA_TOKENS_FILE, default none)",
     )
     security.add_argument(
         "--tls-cert",

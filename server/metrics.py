@@ -18,7 +18,7 @@ import grpc
 import prometheus_client
 from prometheus_client import core, registry
 
-from hikari_kura.server import addresses
+from hikari_kura.server import addresses, auth
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -119,8 +119,8 @@ class Metrics:
         self._commit_operations.observe(operations)
 
     def refused(self, method: str, code: grpc.StatusCode) -> None:
-        """Count one call to ``method`` (``/package.Service/Method``) refused with ``code``."""
-        self._refused.labels(method.rsplit("/", 1)[-1], code.name).inc()
+        """Count one call to ``method`` (``/package.Service/Method``) refused with ``code`` (unknown ones alike)."""
+        self._refused.labels(auth.method_label(method), code.name).inc()
 
     def _observe(self, method: str, code: str, started: float) -> None:
         self._rpcs.labels(method, code).inc()

@@ -18,10 +18,12 @@ import typing
 import grpc
 
 from hikari_kura.server import (
+    auth,
     decoding,
     engine,
     errors,
     limits,
+    logs,
     metrics,
     reads,
     rows,
@@ -105,10 +107,14 @@ class CacheService:
         max_message_bytes: int = 64 * 1024 * 1024,
         session_limit: limits.SessionLimit | None = None,
         on_refused: collections.abc.Callable[[str, grpc.StatusCode], None] | None = None,
+        role_of: collections.abc.Callable[[typing.Any], auth.Role | None] | None = None,
     ) -> None:
+        """``role_of`` returns the role of a call's metadata (tokens on); None leaves every operation open."""
         self._started = time.monotonic()
         self._session_limit = session_limit or limits.SessionLimit(limits.DEFAULT_SESSIONS_PER_PEER)
         self._on_refused = on_refused
+        self._refusals = logs.SampledLog(_LOGGER)
+        self._role_of = role_of
         self._open_streams: set[write_session.WriteSession] = set()
         self._closing = False
         self._engine = db
@@ -169,9 +175,31 @@ class CacheService:
             )
         raise errors.InvalidArgument("op", f"unknown write {name!r}")
 
+    def role(self, context: grpc.aio.ServicerContext) -> auth.Role:
+        """Return the role of the call's token; every call may do everything when tokens are off."""
+        if self._role_of is None:
+            return auth.Role.ADMIN
+        # The token interceptor let the call in, so it has a token of some role.
+        return self._role_of(context.invocation_metadata()) or auth.Role.READ
+
+    def _authorized(self, role: auth.Role) -> write_session.OperationFactory:
+        """Return ``operation`` refusing, with PERMISSION_DENIED, what ``role`` may not do."""
+
+        async def make(
+            name: str, request: typing.Any, session_id: int | None, *, first_index: int = 0
+        ) -> writes.Operation:
+            needed = auth.operation_role(name, request)
+            if role < needed:
+                what = "prune of every shard" if name == "prune" else name
+                raise errors.RequestError(grpc.StatusCode.PERMISSION_DENIED, auth.denial(role, what, needed))
+            return await self.operation(name, request, session_id, first_index=first_index)
+
+        return make
+
     async def _unary(self, name: str, request: typing.Any, context: grpc.aio.ServicerContext) -> object:
         try:
-            return await (await self._writer.submit(await self.operation(name, request, None)))
+            operation = await self._authorized(self.role(context))(name, request, None)
+            return await (await self._writer.submit(operation))
         except errors.RequestError as exc:
             await context.abort(exc.code, exc.message)
             raise  # abort raises; this line only tells the type checker so
@@ -257,7 +285,9 @@ class CacheService:
         try:
             self._session_limit.acquire(peer)
         except errors.RequestError as exc:
-            _LOGGER.warning("write session refused peer=%s reason=%s", peer, exc.message)
+            self._refusals.log(
+                "sessions", logging.WARNING, "write session refused peer=%s reason=%s", logs.quoted(peer), exc.message
+            )
             if self._on_refused is not None:
                 self._on_refused(f"/{SERVICE_NAME}/Write", exc.code)
             await context.abort(exc.code, exc.message)
@@ -278,7 +308,7 @@ class CacheService:
             await context.abort(exc.code, exc.message)
         outbox: write_session.Outbox = asyncio.Queue()
         session = write_session.WriteSession(
-            session_id, self.operation, self._writer, outbox, max_bulk_items=self._max_bulk_items
+            session_id, self._authorized(self.role(context)), self._writer, outbox, max_bulk_items=self._max_bulk_items
         )
         receiver = asyncio.get_running_loop().create_task(
             session.run(request_iterator), name=f"kura-session-{session_id}"

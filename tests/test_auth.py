@@ -25,7 +25,8 @@ from hikari_kura.v1 import cache_service_pb2_grpc
 
 WRITE_TOKEN = "write-token-0123456789abcdef"
 READ_TOKEN = "read-token-0123456789abcdef"
-TOKENS = ((auth.Role.WRITE, WRITE_TOKEN), (auth.Role.READ, READ_TOKEN))
+ADMIN_TOKEN = "admin-token-0123456789abcdef"
+TOKENS = ((auth.Role.WRITE, WRITE_TOKEN), (auth.Role.READ, READ_TOKEN), (auth.Role.ADMIN, ADMIN_TOKEN))
 SERVICE = "hikari_kura.v1.CacheService"
 KURA = [sys.executable, "-m", "hikari_kura.server"]
 
@@ -134,7 +135,7 @@ async def test_read_token_may_query_and_read_stats_but_not_change_or_copy_anythi
 
 @pytest.mark.parametrize(
     "header",
-    [f"bearer {WRITE_TOKEN}", f"BEARER   {WRITE_TOKEN}  "],
+    [f"bearer {ADMIN_TOKEN}", f"BEARER   {ADMIN_TOKEN}  "],
     ids=["lower-case scheme", "spaces around the token"],
 )
 async def test_the_scheme_is_case_insensitive_and_spaces_around_the_token_do_not_matter(
@@ -174,7 +175,7 @@ async def test_tokens_never_appear_in_the_logs(
         except (UnauthenticatedError, PermissionDeniedError):
             pass
 
-    assert "call refused method=/hikari_kura.v1.CacheService/Write" in caplog.text
+    assert "call refused method='/hikari_kura.v1.CacheService/Write'" in caplog.text
     for token in (WRITE_TOKEN, READ_TOKEN, wrong):
         assert token not in caplog.text
     assert WRITE_TOKEN not in repr(guarded.config)
@@ -210,10 +211,10 @@ def test_token_file_takes_comments_blank_lines_and_either_role(tmp_path: pathlib
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        (f"admin {WRITE_TOKEN}", "entry 1: unknown role 'admin' (read or write)"),
+        (f"owner {WRITE_TOKEN}", "entry 1: unknown role 'owner' (read, write or admin)"),
         ("write short", "entry 1: a token must be at least 16 characters"),
-        (f"write\n{WRITE_TOKEN}", "entry 1: expected 'read TOKEN' or 'write TOKEN'"),
-        (f"read {READ_TOKEN} extra", "entry 1: expected 'read TOKEN' or 'write TOKEN'"),
+        (f"write\n{WRITE_TOKEN}", "entry 1: expected 'read TOKEN', 'write TOKEN' or 'admin TOKEN'"),
+        (f"read {READ_TOKEN} extra", "entry 1: expected 'read TOKEN', 'write TOKEN' or 'admin TOKEN'"),
     ],
 )
 def test_a_bad_token_entry_is_refused_without_echoing_the_token(text: str, message: str) -> None:
@@ -228,8 +229,10 @@ def test_methods_need_the_roles_the_readme_states() -> None:
     assert auth.required_role("/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo") is None
     for method in ("IterGuilds", "IterChannels", "IterMembers", "IterRoles", "GetStats"):
         assert auth.required_role(f"/{SERVICE}/{method}") is auth.Role.READ
-    for method in ("Write", "UpsertRoles", "DeleteGuild", "Clear", "Prune", "Snapshot", "Restore", "Nope"):
+    for method in ("Write", "UpsertRoles", "DeleteGuild", "Prune"):
         assert auth.required_role(f"/{SERVICE}/{method}") is auth.Role.WRITE
+    for method in ("Clear", "Snapshot", "Restore", "Nope"):
+        assert auth.required_role(f"/{SERVICE}/{method}") is auth.Role.ADMIN
 
 
 # -- grpcurl -----------------------------------------------------------------------------------
@@ -273,7 +276,7 @@ async def test_kura_commands_send_the_token_from_a_flag_a_file_or_the_environmen
     # The server runs on this test's event loop, so the commands run in a thread while it serves.
     target = f"127.0.0.1:{guarded.port}"
     token_file = tmp_path / "token"
-    token_file.write_text(WRITE_TOKEN + "\n", encoding="utf-8")
+    token_file.write_text(ADMIN_TOKEN + "\n", encoding="utf-8")
 
     def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         return _kura(*args, "--target", target, **env)
@@ -282,6 +285,7 @@ async def test_kura_commands_send_the_token_from_a_flag_a_file_or_the_environmen
     by_flag = await asyncio.to_thread(run, "stats", "--token", READ_TOKEN)
     by_env = await asyncio.to_thread(run, "stats", KURA_TOKEN=READ_TOKEN)
     read_snapshot = await asyncio.to_thread(run, "snapshot", str(tmp_path / "a.snapshot"), "--token", READ_TOKEN)
+    write_snapshot = await asyncio.to_thread(run, "snapshot", str(tmp_path / "w.snapshot"), "--token", WRITE_TOKEN)
     by_file = await asyncio.to_thread(run, "snapshot", str(tmp_path / "b.snapshot"), "--token-file", str(token_file))
     health = await asyncio.to_thread(run, "health")
 
@@ -293,6 +297,9 @@ async def test_kura_commands_send_the_token_from_a_flag_a_file_or_the_environmen
     assert read_snapshot.returncode == 1
     assert "PERMISSION_DENIED" in read_snapshot.stderr
     assert not (tmp_path / "a.snapshot").exists()
+    assert write_snapshot.returncode == 1
+    assert write_snapshot.stderr.count("\n") == 1 and "PERMISSION_DENIED: a write token" in write_snapshot.stderr
+    assert not (tmp_path / "w.snapshot").exists()
     assert by_file.returncode == 0, by_file.stderr
     assert (tmp_path / "b.snapshot").stat().st_size > 0
     assert health.returncode == 0, health.stderr

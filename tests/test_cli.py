@@ -36,6 +36,7 @@ from hikari_kura.v1 import cache_service_pb2_grpc
 KURA = [sys.executable, "-m", "hikari_kura.server"]
 WRITE_TOKEN = "write-token-0123456789abcdef"
 READ_TOKEN = "read-token-0123456789abcdef"
+ADMIN_TOKEN = "admin-token-0123456789abcdef"
 
 
 def _kura(*args: str, cwd: pathlib.Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
@@ -333,10 +334,11 @@ async def test_a_command_without_the_token_it_needs_fails_in_one_line_and_change
 ) -> None:
     database = tmp_path / "tokens.sqlite3"
     server = await start_server(
-        database=database, tokens=((auth.Role.WRITE, WRITE_TOKEN), (auth.Role.READ, READ_TOKEN))
+        database=database,
+        tokens=((auth.Role.WRITE, WRITE_TOKEN), (auth.Role.READ, READ_TOKEN), (auth.Role.ADMIN, ADMIN_TOKEN)),
     )
     target = f"127.0.0.1:{server.port}"
-    backend = GrpcBackend(target, app=app, token=WRITE_TOKEN)
+    backend = GrpcBackend(target, app=app, token=ADMIN_TOKEN)  # snapshots need admin
     await backend.connect()
     try:
         await (await backend.role_create(payloads.role(app, payloads.role_payload(77)), confirm=True))
@@ -361,11 +363,15 @@ async def test_a_command_without_the_token_it_needs_fails_in_one_line_and_change
     from_variable = await _in_thread(
         _kura, "restore", str(tmp_path / "cache.snapshot"), "--target", target, KURA_TOKEN=READ_TOKEN
     )
+    write_token = await _in_thread(
+        _kura, "restore", str(tmp_path / "cache.snapshot"), "--target", target, KURA_TOKEN=WRITE_TOKEN
+    )
 
     _failure(unknown, 1, f"kura stats: {target}: UNAUTHENTICATED: a valid token is required")
     _failure(missing, 1, f"kura restore: {target}: UNAUTHENTICATED: a valid token is required")
     _failure(too_low, 1, f"kura snapshot: {target}: PERMISSION_DENIED: a read token may not call Snapshot")
     _failure(from_variable, 1, f"kura restore: {target}: PERMISSION_DENIED: a read token may not call Restore")
+    _failure(write_token, 1, f"kura restore: {target}: PERMISSION_DENIED: a write token may not call Restore")
     assert await cachestate.stored_rows(database) == before
     assert not (tmp_path / "new.snapshot").exists()
     assert not (tmp_path / ".new.snapshot.partial").exists()
