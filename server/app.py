@@ -45,7 +45,10 @@ class Config:
     readers: int = 4
     synchronous: str = "FULL"
     max_message_bytes: int = 64 * 1024 * 1024
-    max_bulk_items: int = 2_000_000
+    max_bulk_items: int = limits.DEFAULT_MAX_BULK_ITEMS
+    """Most objects in one upsert: a unary call, one op of the Write stream, or every chunk of a bulk."""
+    max_bulk_bytes: int = limits.DEFAULT_MAX_BULK_BYTES
+    """Most encoded bytes of objects in one upsert, counted as ``max_bulk_items``."""
     shutdown_grace_seconds: float = 10.0
     metrics_address: str | None = None
     """``host:port`` to serve Prometheus metrics on; None serves none."""
@@ -182,7 +185,9 @@ class Server:
             db,
             self._writer,
             open_sessions,
-            max_bulk_items=config.max_bulk_items,
+            write_limits=limits.WriteLimits(
+                config.max_bulk_items, config.max_bulk_bytes, session_window_bytes=config.max_message_bytes
+            ),
             max_message_bytes=config.max_message_bytes,
             session_limit=limits.SessionLimit(config.max_sessions_per_peer),
             on_refused=self.metrics.refused,

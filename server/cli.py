@@ -187,7 +187,13 @@ def _parser() -> argparse.ArgumentParser:
         "--max-bulk-items",
         type=_positive_int,
         default=_env("MAX_BULK_ITEMS", str(defaults.max_bulk_items)),
-        help="most objects in one bulk write (env KURA_MAX_BULK_ITEMS, default %(default)s)",
+        help="most objects in one upsert or bulk write (env KURA_MAX_BULK_ITEMS, default %(default)s)",
+    )
+    serve.add_argument(
+        "--max-bulk-bytes",
+        type=_positive_int,
+        default=_env("MAX_BULK_BYTES", str(defaults.max_bulk_bytes)),
+        help="most bytes of objects in one upsert or bulk write (env KURA_MAX_BULK_BYTES, default %(default)s)",
     )
     serve.add_argument(
         "--shutdown-grace",
@@ -439,6 +445,7 @@ def main(argv: typing.Sequence[str] | None = None) -> int:
         synchronous=args.synchronous,
         max_message_bytes=args.max_message_bytes,
         max_bulk_items=args.max_bulk_items,
+        max_bulk_bytes=args.max_bulk_bytes,
         shutdown_grace_seconds=args.shutdown_grace,
         metrics_address=args.metrics_address or None,
         session_ttl_seconds=args.session_ttl,

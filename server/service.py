@@ -75,11 +75,17 @@ _CHECKS: typing.Final[dict[str, tuple[_Check, _Encode]]] = {
 def _upsert(
     table: str, items: collections.abc.Sequence[typing.Any], session_id: int | None, first_index: int
 ) -> writes.Upsert:
-    """Validate ``items`` (the bulk's objects from ``first_index`` on) and return their upsert."""
+    """Validate ``items`` (the bulk's objects from ``first_index`` on) and return their upsert.
+
+    Fields the server does not know are dropped first: what is stored (and served to readers)
+    is only what the contract describes, however much else a client sent along.
+    """
     check, row = _CHECKS[table]
     for index, item in enumerate(items, first_index):
+        item.DiscardUnknownFields()
         check(item, f"{table}[{index}]")
-    upsert = writes.Upsert(table, [row(item, session_id) for item in items])
+    encoded = [row(item, session_id) for item in items]
+    upsert = writes.Upsert(table, encoded, encoded_bytes=sum(len(typing.cast(bytes, r[-1])) for r in encoded))
     if table == "members":
         upsert.role_ids = [list(item.role_ids) for item in items]
     return upsert
@@ -103,7 +109,7 @@ class CacheService:
         write_queue: writer.Writer,
         sessions: sessions_.Sessions,
         *,
-        max_bulk_items: int = 2_000_000,
+        write_limits: limits.WriteLimits | None = None,
         max_message_bytes: int = 64 * 1024 * 1024,
         session_limit: limits.SessionLimit | None = None,
         on_refused: collections.abc.Callable[[str, grpc.StatusCode], None] | None = None,
@@ -120,10 +126,15 @@ class CacheService:
         self._engine = db
         self._writer = write_queue
         self._sessions = sessions
-        self._max_bulk_items = max_bulk_items
+        self._write_limits = write_limits or limits.WriteLimits()
         self._max_message_bytes = max_message_bytes
         # What one response may carry: the limit less room for gRPC's own framing.
         self._response_budget = max(max_message_bytes - 1024, 1024)
+
+    @property
+    def write_limits(self) -> limits.WriteLimits:
+        """The size limits of upserts and the backpressure window of write sessions."""
+        return self._write_limits
 
     # -- building operations -------------------------------------------------------------------
 
@@ -133,20 +144,27 @@ class CacheService:
         """Validate one write request and return the operation that carries it out.
 
         ``first_index`` is the position of this request's first object in its bulk,
-        so an error in a later chunk names the object's index in the whole bulk.
-        A large upsert is validated and encoded a slice at a time, with a turn of the
-        event loop between slices (see ``UPSERT_SLICE``).
+        so an error in a later chunk names the object's index in the whole bulk, and
+        the bulk's objects so far count towards ``--max-bulk-items``. A large upsert is
+        validated and encoded a slice at a time, with a turn of the event loop between
+        slices (see ``UPSERT_SLICE``); one refused part way is freed the same way.
         """
         table = _UPSERT_TABLES.get(name)
         if table is None:
             return self._other_operation(name, request)
         items = getattr(request, table)
+        if first_index + len(items) > self._write_limits.max_bulk_items:
+            raise self._write_limits.too_many_items()
         if len(items) <= UPSERT_SLICE:
             return _upsert(table, items, session_id, first_index)
         upsert = _upsert(table, items[:UPSERT_SLICE], session_id, first_index)
-        for start in range(UPSERT_SLICE, len(items), UPSERT_SLICE):
-            await asyncio.sleep(0)
-            upsert.merge(_upsert(table, items[start : start + UPSERT_SLICE], session_id, first_index + start))
+        try:
+            for start in range(UPSERT_SLICE, len(items), UPSERT_SLICE):
+                await asyncio.sleep(0)
+                upsert.merge(_upsert(table, items[start : start + UPSERT_SLICE], session_id, first_index + start))
+        except errors.RequestError:
+            await writes.discard(upsert)
+            raise
         return upsert
 
     def _other_operation(self, name: str, request: typing.Any) -> writes.Operation:
@@ -306,9 +324,8 @@ class CacheService:
             session_id = await self._sessions.open(peer, resume=_resumed_session(context))
         except errors.RequestError as exc:
             await context.abort(exc.code, exc.message)
-        outbox: write_session.Outbox = asyncio.Queue()
         session = write_session.WriteSession(
-            session_id, self._authorized(self.role(context)), self._writer, outbox, max_bulk_items=self._max_bulk_items
+            session_id, self._authorized(self.role(context)), self._writer, write_limits=self._write_limits
         )
         receiver = asyncio.get_running_loop().create_task(
             session.run(request_iterator), name=f"kura-session-{session_id}"
@@ -320,7 +337,7 @@ class CacheService:
                     session_opened=pb.SessionOpened(session_id=session_id, max_message_bytes=self._max_message_bytes)
                 )
             )
-            await self._send(context, outbox)
+            await session.send(context.write)
             await receiver
             if self._closing:
                 raise errors.Unavailable()
@@ -338,27 +355,6 @@ class CacheService:
         self._closing = True
         for session in list(self._open_streams):
             session.drain()
-
-    async def _send(self, context: grpc.aio.ServicerContext, outbox: write_session.Outbox) -> None:
-        """Write outbox events to the stream, folding runs of commits into the latest one."""
-        acked = 0
-        while True:
-            items = [await outbox.get()]
-            while not outbox.empty():
-                items.append(outbox.get_nowait())
-            newest = acked
-            for item in items:
-                if item is None:
-                    if newest > acked:
-                        await context.write(pb.WriteResponse(committed_through=newest))
-                    return
-                if isinstance(item, int):
-                    newest = max(newest, item)
-                else:
-                    await context.write(pb.WriteResponse(failure=item))
-            if newest > acked:
-                acked = newest
-                await context.write(pb.WriteResponse(committed_through=newest))
 
     # -- reads ---------------------------------------------------------------------------------
 
@@ -487,8 +483,11 @@ def handler(service: CacheService, meter: metrics.Metrics) -> grpc.GenericRpcHan
     """Return the generic handler of the service, every method counted and timed.
 
     Streams of stored bytes skip re-serialisation: their handlers yield wire bytes.
-    A request that is not a message of its type is refused with INVALID_ARGUMENT.
+    A request that is not a message of its type is refused with INVALID_ARGUMENT, and an upsert
+    over the size limits with RESOURCE_EXHAUSTED before its objects are decoded.
     """
+
+    write_limits = service.write_limits
 
     def method(
         name: str, behavior: typing.Any, request: typing.Any, response: typing.Any, *, streams: str = ""
@@ -507,7 +506,7 @@ def handler(service: CacheService, meter: metrics.Metrics) -> grpc.GenericRpcHan
         return make(
             # A bidirectional stream's handler writes through its context and returns once.
             meter.instrument(name, checked, streams_responses=streams_responses and not streams_requests),
-            request_deserializer=decoding.decoder(request),
+            request_deserializer=decoding.decoder(request, write_limits),
             response_serializer=_identity if response is None else response.SerializeToString,
         )
 

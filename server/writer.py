@@ -86,8 +86,10 @@ class Writer:
 
     async def _run(self) -> None:
         stopping = False
+        held: _Pending | None = None
         while not stopping:
-            first = await self._queue.get()
+            first = held if held is not None else await self._queue.get()
+            held = None
             if first is None:
                 break
             group = [first]
@@ -96,6 +98,11 @@ class Writer:
                 item = self._queue.get_nowait()
                 if item is None:
                     stopping = True
+                    break
+                if rows + item.weight > self._max_group_rows:
+                    # A large write starts a group of its own: what was queued before it commits
+                    # (and is confirmed) first, instead of waiting for the large one's transaction.
+                    held = item
                     break
                 group.append(item)
                 rows += item.weight
@@ -141,6 +148,7 @@ class Writer:
             if len(batch) == 1:
                 _LOGGER.error("write failed op=%s error=%s", type(batch[0].operation).__name__, exc)
                 self._fail(batch[0], errors.from_storage_error(exc))
+                await _discard_large(batch)
                 return
             _LOGGER.warning("group of %d writes failed; retrying each alone", len(batch), exc_info=True)
             for pending in batch:
@@ -153,6 +161,7 @@ class Writer:
             if not pending.future.done():
                 pending.future.set_result(result)
         _LOGGER.debug("committed ops=%d in %.1f ms", len(batch), (time.perf_counter() - started) * 1000)
+        await _discard_large(batch)
 
     async def _apply(self, batch: list[_Pending]) -> list[object]:
         """Apply the batch in one transaction, merging runs of upserts to one table."""
@@ -186,3 +195,10 @@ class Writer:
     def _fail(self, pending: _Pending, error: errors.RequestError) -> None:
         if not pending.future.done():
             pending.future.set_exception(error)
+
+
+async def _discard_large(batch: list[_Pending]) -> None:
+    """Free the rows of the batch's large upserts a slice at a time (see ``writes.DISCARD_SLICE``)."""
+    for pending in batch:
+        if pending.weight > writes.DISCARD_SLICE and isinstance(pending.operation, writes.Upsert):
+            await writes.discard(pending.operation)

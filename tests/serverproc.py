@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import typing
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -71,6 +72,23 @@ class ServerProcess:
     async def wait(self) -> int:
         """Wait for the process to end and return its exit status."""
         return await asyncio.to_thread(self._popen.wait)
+
+
+class Memory(typing.NamedTuple):
+    """A process's memory from /proc, in bytes: resident now, and the most it has been resident."""
+
+    resident: int
+    peak: int
+
+
+def memory(pid: int) -> Memory:
+    """Return the resident set size of a process, now and at its peak (VmRSS, VmHWM)."""
+    fields = {}
+    for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            fields[key] = int(value.split()[0]) * 1024
+    return Memory(fields["VmRSS"], fields["VmHWM"])
 
 
 async def start(database: pathlib.Path, port: int, *flags: str, log: pathlib.Path | None = None) -> ServerProcess:

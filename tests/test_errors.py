@@ -841,7 +841,7 @@ async def test_write_stream_refuses_a_bulk_over_the_item_limit_as_resource_exhau
         )
 
         assert session.failures == {
-            1: (grpc.StatusCode.RESOURCE_EXHAUSTED.value[0], "a bulk write holds at most 3 objects")
+            1: (grpc.StatusCode.RESOURCE_EXHAUSTED.value[0], "a bulk write holds at most 3 objects (--max-bulk-items)")
         }
         assert session.committed_through == 2
         stored = (await cachestate.stored_rows(tmp_path / "small-bulk.sqlite3"))["members"]
