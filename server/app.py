@@ -43,6 +43,8 @@ class Config:
     """Create the missing directories of a SQLite database's path; without it such a path is refused."""
     reflection: bool = True
     readers: int = 4
+    scan_readers: int | None = None
+    """Most readers unindexed scans hold at once (``engine.scan_share``); None: half the readers, at least one."""
     synchronous: str = "FULL"
     max_message_bytes: int = 64 * 1024 * 1024
     max_bulk_items: int = limits.DEFAULT_MAX_BULK_ITEMS
@@ -96,11 +98,15 @@ async def open_engine(config: Config) -> engine.Engine:
         if config.read_only:
             raise engine.OpenError("--read-only serves SQLite files only, not a PostgreSQL database")
         return await postgres_engine.PostgresEngine.open(
-            str(config.database), readers=config.readers, session_ttl=config.session_ttl_seconds
+            str(config.database),
+            readers=config.readers,
+            scan_readers=config.scan_readers,
+            session_ttl=config.session_ttl_seconds,
         )
     return await sqlite_engine.SqliteEngine.open(
         pathlib.Path(config.database),
         readers=config.readers,
+        scan_readers=config.scan_readers,
         synchronous=config.synchronous,
         read_only=config.read_only,
         create_dirs=config.create_dirs,

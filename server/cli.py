@@ -39,6 +39,11 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _optional_positive_int(text: str) -> int | None:
+    """Return None for an empty value (the variable's default), else a positive integer."""
+    return _positive_int(text) if text else None
+
+
 def _positive_float(text: str) -> float:
     value = float(text)
     if not value > 0:
@@ -168,6 +173,13 @@ def _parser() -> argparse.ArgumentParser:
         type=_positive_int,
         default=_env("READERS", str(defaults.readers)),
         help="read connections serving queries in parallel (env KURA_READERS, default %(default)s)",
+    )
+    serve.add_argument(
+        "--scan-readers",
+        type=_optional_positive_int,
+        default=_env("SCAN_READERS", ""),
+        help="most readers queries filtering on what no index serves may hold at once, at most --readers; "
+        "below it, indexed reads always find a reader (env KURA_SCAN_READERS, default half of --readers)",
     )
     serve.add_argument(
         "--synchronous",
@@ -442,6 +454,7 @@ def main(argv: typing.Sequence[str] | None = None) -> int:
         create_dirs=args.create_dirs,
         reflection=args.reflection,
         readers=args.readers,
+        scan_readers=args.scan_readers,
         synchronous=args.synchronous,
         max_message_bytes=args.max_message_bytes,
         max_bulk_items=args.max_bulk_items,

@@ -13,10 +13,13 @@ from __future__ import annotations
 import collections.abc
 import contextlib
 import dataclasses
+import logging
 import pathlib
 import typing
 
 from hikari_kura.server import rows
+
+_LOGGER = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass(slots=True, frozen=True)
@@ -31,6 +34,23 @@ class PruneCounts:
 
 class OpenError(Exception):
     """A database that cannot be served as it is; the message says why and what would fix it."""
+
+
+def scan_share(readers: int, scan_readers: int | None) -> int:
+    """Return how many readers unindexed scans may hold at once: ``scan_readers``, or half the readers (at least 1).
+
+    A scan's statement may read a whole table for a page (``reads.Shape.scans``); below
+    ``readers``, the share leaves indexed reads a reader however many scans clients start.
+    """
+    share = max(1, readers // 2) if scan_readers is None else scan_readers
+    if not 0 < share <= readers:
+        raise OpenError(f"--scan-readers is {share}: it must be between 1 and --readers ({readers})")
+    if share == readers:
+        _LOGGER.warning(
+            "unindexed scans may hold all %d readers (--scan-readers, --readers): indexed reads wait behind them",
+            readers,
+        )
+    return share
 
 
 class Transaction(typing.Protocol):
@@ -89,8 +109,14 @@ class Engine(typing.Protocol):
     async def restore(self, path: pathlib.Path, session_id: int | None) -> None:
         """Replace every cached object with a validated snapshot file's, atomically."""
 
-    async def fetch(self, sql: str, params: collections.abc.Sequence[object]) -> list[typing.Any]:
-        """Run one read statement (``?`` placeholders) and return its rows as sequences."""
+    async def fetch(
+        self, sql: str, params: collections.abc.Sequence[object], *, scan: bool = False
+    ) -> list[typing.Any]:
+        """Run one read statement (``?`` placeholders) and return its rows as sequences.
+
+        A ``scan`` (a statement no index bounds) waits for the scans' share of the readers.
+        Cancelling the caller stops the statement in the database and gives its reader back.
+        """
 
     async def lookup(self, sql: str, params: collections.abc.Sequence[object]) -> list[typing.Any]:
         """Like ``fetch``, for a statement that reads one row at most by a unique key (a point get)."""

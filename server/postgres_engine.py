@@ -5,6 +5,10 @@ reader connections. Upserts send each column as one array and insert with
 ``unnest`` and ``ON CONFLICT``: one statement per table per group, whatever its
 size. Sessions live in the shared ``sessions`` table with a heartbeat, so every
 server's prune keeps what any live session wrote.
+
+A read whose call ends (deadline, cancel) is cancelled in PostgreSQL too: asyncpg
+sends the server a cancel request for the running statement when the task awaiting
+it is cancelled, and resets the connection before the pool hands it out again.
 """
 
 from __future__ import annotations
@@ -301,21 +305,32 @@ class PostgresEngine:
     """Always writable: a role without write grants fails each write instead (not detected at start)."""
 
     def __init__(
-        self, writer: asyncpg.Pool, readers: asyncpg.Pool, statements: _Statements, *, session_ttl: float
+        self,
+        writer: asyncpg.Pool,
+        readers: asyncpg.Pool,
+        statements: _Statements,
+        *,
+        session_ttl: float,
+        scan_readers: int,
     ) -> None:
         self._writer = writer
         self._readers = readers
+        self._scans = asyncio.Semaphore(scan_readers)
         self._statements = statements
         self._session_ttl = session_ttl
         self.heartbeat_seconds: float | None = session_ttl / 6
 
     @classmethod
-    async def open(cls, url: str, *, readers: int = 4, session_ttl: float = 30.0) -> PostgresEngine:
+    async def open(
+        cls, url: str, *, readers: int = 4, scan_readers: int | None = None, session_ttl: float = 30.0
+    ) -> PostgresEngine:
         """Connect to the database at ``url``, migrating its schema as needed.
 
+        Unindexed scans may hold ``scan_readers`` of the ``readers`` at once (``engine.scan_share``).
         Raises ``ConnectionError`` (an ``OSError``, which ``kura serve`` reports) when the
         database cannot be reached or refuses the login.
         """
+        scans = engine.scan_share(readers, scan_readers)
         unreachable = (*_LOST, asyncpg.PostgresError)
         try:
             writer = await asyncpg.create_pool(url, min_size=1, max_size=1)
@@ -332,8 +347,14 @@ class PostgresEngine:
         except BaseException:
             await writer.close()
             raise
-        _LOGGER.info("opened database url=%s readers=%d session_ttl=%.1f", redacted(url), readers, session_ttl)
-        return cls(writer, reader_pool, statements, session_ttl=session_ttl)
+        _LOGGER.info(
+            "opened database url=%s readers=%d scan_readers=%d session_ttl=%.1f",
+            redacted(url),
+            readers,
+            scans,
+            session_ttl,
+        )
+        return cls(writer, reader_pool, statements, session_ttl=session_ttl, scan_readers=scans)
 
     async def close(self) -> None:
         """Close both pools, letting running statements finish."""
@@ -354,12 +375,17 @@ class PostgresEngine:
         except _LOST as exc:
             raise errors.Unavailable(f"database unavailable: {exc}") from exc
 
-    async def fetch(self, sql: str, params: collections.abc.Sequence[object]) -> list[typing.Any]:
-        """Run one read statement on a pooled reader connection (``UNAVAILABLE`` if the database is lost)."""
+    async def fetch(
+        self, sql: str, params: collections.abc.Sequence[object], *, scan: bool = False
+    ) -> list[typing.Any]:
+        """Run one read statement on a pooled reader connection (``UNAVAILABLE`` if the database is lost).
+
+        A scan first takes a place in the scans' share, kept until its connection is back in the pool.
+        """
         # Every text a query filters on is a text column: BYTEA of UTF-8 here.
         values = [param.encode() if isinstance(param, str) else param for param in params]
         try:
-            async with self._readers.acquire() as conn:
+            async with self._scans if scan else contextlib.nullcontext(), self._readers.acquire() as conn:
                 return list(await conn.fetch(numbered(sql), *values))
         except _LOST as exc:
             raise errors.Unavailable(f"database unavailable: {exc}") from exc
@@ -369,8 +395,8 @@ class PostgresEngine:
         return await self.fetch(sql, params)
 
     async def counts(self) -> dict[str, int]:
-        """Return how many objects of each kind are stored."""
-        async with self._readers.acquire() as conn:
+        """Return how many objects of each kind are stored (counting reads whole tables: scans)."""
+        async with self._scans, self._readers.acquire() as conn:
             return {table: int(await conn.fetchval(f"SELECT count(*) FROM {table}")) for table in _ENTITY_TABLES}
 
     async def database_bytes(self) -> int:

@@ -3,6 +3,10 @@
 Paging by key (``WHERE key > last ORDER BY key LIMIT n``) rather than holding a
 cursor means a slow consumer never pins a reader connection or a read
 transaction (which would stop WAL checkpoints), and every batch uses an index.
+
+A query filtering on what no index serves is a *scan*: one page's statement may
+read a whole table to find its rows. Scans run within their own share of the
+readers (``engine.scan_share``), so they cannot take every reader from indexed reads.
 """
 
 from __future__ import annotations
@@ -27,6 +31,12 @@ class Table:
     """Query fields that hold keys, refused when not positive: no stored object has another."""
     reference_filters: frozenset[str]
     """Query fields that hold ids of other objects, refused when negative (0 is one a stored object may hold)."""
+    indexes: tuple[tuple[str, ...], ...]
+    """The query fields of each index, in its column order (both engines keep the same indexes).
+
+    A query whose filters are the first fields of one index reads only rows it returns; any
+    other filter is checked row by row (``Shape.scans``).
+    """
 
 
 GUILDS: typing.Final = Table(
@@ -44,10 +54,30 @@ GUILDS: typing.Final = Table(
             "widget_channel_id",
         }
     ),
+    (("id",),),
 )
-CHANNELS: typing.Final = Table("channels", ("id",), frozenset({"id", "guild_id"}), frozenset({"parent_id"}))
-MEMBERS: typing.Final = Table("members", ("guild_id", "id"), frozenset({"guild_id", "id"}), frozenset({"role_id"}))
-ROLES: typing.Final = Table("roles", ("id",), frozenset({"id", "guild_id"}), frozenset({"bot_id", "integration_id"}))
+CHANNELS: typing.Final = Table(
+    "channels",
+    ("id",),
+    frozenset({"id", "guild_id"}),
+    frozenset({"parent_id"}),
+    (("id",), ("guild_id", "id"), ("parent_id",)),
+)
+MEMBERS: typing.Final = Table(
+    "members",
+    ("guild_id", "id"),
+    frozenset({"guild_id", "id"}),
+    frozenset({"role_id"}),
+    # The role index (member_roles by role, then member key) serves role queries.
+    (("guild_id", "id"), ("role_id", "guild_id", "id")),
+)
+ROLES: typing.Final = Table(
+    "roles",
+    ("id",),
+    frozenset({"id", "guild_id"}),
+    frozenset({"bot_id", "integration_id"}),
+    (("id",), ("guild_id", "id")),
+)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -74,6 +104,8 @@ class Shape:
     """Which columns of the last row's key the key condition compares (those no filter pins)."""
     unique: bool
     """Filters pin every key column: a query matches one row at most."""
+    scans: bool
+    """No index serves every filter: a page's statement may read rows it does not return, up to a whole table."""
 
 
 def _shape(table: Table, fields: tuple[descriptor.FieldDescriptor, ...]) -> Shape:
@@ -123,7 +155,18 @@ def _shape(table: Table, fields: tuple[descriptor.FieldDescriptor, ...]) -> Shap
         or field.message_type is duration_pb2.Duration.DESCRIPTOR
     )
     unique = pinned == set(key_columns)
-    return Shape(table, first_sql, next_sql, order, ids, converted, key_columns, after_key, unique)
+    return Shape(
+        table, first_sql, next_sql, order, ids, converted, key_columns, after_key, unique, _scans(table, names, unique)
+    )
+
+
+def _scans(table: Table, names: collections.abc.Collection[str], unique: bool) -> bool:
+    """Return whether a query filtering ``names`` may read rows it does not return (no index serves every filter)."""
+    filtered = set(names)
+    # No filter: every row read is returned. One row at most: reading it is the whole cost.
+    if not filtered or unique:
+        return False
+    return not any(filtered == set(index[:n]) for index in table.indexes for n in range(1, len(index) + 1))
 
 
 shape: typing.Final = functools.lru_cache(maxsize=1024)(_shape)
@@ -171,8 +214,10 @@ def plan(table: Table, query: message.Message | None) -> Plan:
 class Reader(typing.Protocol):
     """Something that runs read statements on reader connections."""
 
-    async def fetch(self, sql: str, params: collections.abc.Sequence[object]) -> list[typing.Any]:
-        """Return every row of one statement."""
+    async def fetch(
+        self, sql: str, params: collections.abc.Sequence[object], *, scan: bool = False
+    ) -> list[typing.Any]:
+        """Return every row of one statement; a ``scan`` runs within the scans' share of the readers."""
 
     async def lookup(self, sql: str, params: collections.abc.Sequence[object]) -> list[typing.Any]:
         """Return the row (if any) of a statement that reads one row at most, by a unique key."""
@@ -200,7 +245,7 @@ async def pages(
     while remaining is None or remaining > 0:
         want = size if remaining is None else min(size, remaining)
         sql, params = query_plan.page_sql(after)
-        batch = await reader.fetch(sql, [*params, want])
+        batch = await reader.fetch(sql, [*params, want], scan=query_plan.shape.scans)
         if not batch:
             return
         yield [row[key_width] for row in batch]

@@ -6,6 +6,10 @@ point gets (one row by its key: cheaper than a hop to a reader's thread). WAL
 journaling lets readers run while the writer commits, so reads never wait for
 writes. Snapshots are ``VACUUM INTO`` copies.
 
+A read whose call ends (its deadline passed, its client cancelled or went away)
+interrupts its statement (``sqlite3.Connection.interrupt``); its reader goes back
+to the pool once the statement has stopped, never while it still runs.
+
 A database that exists but cannot be written (a read-only file, directory or
 mount) is served read-only: no write connection, reads and snapshots only.
 """
@@ -476,6 +480,7 @@ class SqliteEngine:
         readers: list[aiosqlite.Connection],
         point_reader: sqlite3.Connection,
         *,
+        scan_readers: int,
         read_only_reason: str | None = None,
     ):
         self.path = path
@@ -488,6 +493,11 @@ class SqliteEngine:
         for reader in readers:
             self._readers.put_nowait(reader)
         self._point_reader = point_reader
+        self._scans = asyncio.Semaphore(scan_readers)
+        self._running: set[asyncio.Task[typing.Any]] = set()
+        """Statements running on readers, each owning its reader until it stops."""
+        self.interrupted_reads = 0
+        """Statements stopped by an interrupt because their call ended before they did."""
 
     @classmethod
     async def open(
@@ -495,6 +505,7 @@ class SqliteEngine:
         path: pathlib.Path,
         *,
         readers: int = 4,
+        scan_readers: int | None = None,
         synchronous: str = "FULL",
         read_only: bool = False,
         create_dirs: bool = False,
@@ -502,8 +513,10 @@ class SqliteEngine:
         """Open (creating and migrating as needed) the database at ``path``; read-only if asked or it must be.
 
         The file's lock (``file_lock``) is taken before anything else opens it and held until ``close``:
-        exclusive to write the file, shared to serve it read-only.
+        exclusive to write the file, shared to serve it read-only. Unindexed scans may hold
+        ``scan_readers`` of the ``readers`` at once (``engine.scan_share``).
         """
+        scans = engine.scan_share(readers, scan_readers)
         exists, can_write = _access(path, create_dirs=create_dirs, read_only=read_only)
         if read_only and not exists:
             raise engine.OpenError(f"database {path} does not exist: there is nothing to serve read-only")
@@ -526,15 +539,22 @@ class SqliteEngine:
             elif read_only:
                 _LOGGER.info("serving database %s read-only as asked, every write is refused", path)
             if reason is not None:
-                return await cls._open_read_only(path, lock, readers, reason)
-            return await cls._open_writable(path, lock, readers, synchronous, exists=exists)
+                return await cls._open_read_only(path, lock, readers, scans, reason)
+            return await cls._open_writable(path, lock, readers, scans, synchronous, exists=exists)
         except BaseException:
             lock.release()
             raise
 
     @classmethod
     async def _open_writable(
-        cls, path: pathlib.Path, lock: file_lock.DatabaseLock, readers: int, synchronous: str, *, exists: bool
+        cls,
+        path: pathlib.Path,
+        lock: file_lock.DatabaseLock,
+        readers: int,
+        scans: int,
+        synchronous: str,
+        *,
+        exists: bool,
     ) -> SqliteEngine:
         """Check that an existing file is Kura's, open the write connection, migrate, then open the readers."""
         version = await asyncio.to_thread(_read_version, path, read_only_uri(path)) if exists else 0
@@ -556,12 +576,14 @@ class SqliteEngine:
         except BaseException:
             await writes.close()
             raise
-        _LOGGER.info("opened database path=%s readers=%d synchronous=%s", path, readers, synchronous)
-        return cls(path, lock, writes, reader_conns, point_reader)
+        _LOGGER.info(
+            "opened database path=%s readers=%d scan_readers=%d synchronous=%s", path, readers, scans, synchronous
+        )
+        return cls(path, lock, writes, reader_conns, point_reader, scan_readers=scans)
 
     @classmethod
     async def _open_read_only(
-        cls, path: pathlib.Path, lock: file_lock.DatabaseLock, readers: int, reason: str
+        cls, path: pathlib.Path, lock: file_lock.DatabaseLock, readers: int, scans: int, reason: str
     ) -> SqliteEngine:
         """Open reader connections only; the schema must already be this server's (no migration without writes)."""
         uri = read_only_uri(path)
@@ -589,11 +611,14 @@ class SqliteEngine:
             for conn in conns:
                 await conn.close()
             raise
-        _LOGGER.info("opened database path=%s readers=%d read_only=true", path, readers)
-        return cls(path, lock, None, conns, point_reader, read_only_reason=reason)
+        _LOGGER.info("opened database path=%s readers=%d scan_readers=%d read_only=true", path, readers, scans)
+        return cls(path, lock, None, conns, point_reader, scan_readers=scans, read_only_reason=reason)
 
     async def close(self) -> None:
-        """Checkpoint the WAL into the database file and close every connection."""
+        """Stop the statements still running, checkpoint the WAL into the database file, close every connection."""
+        for reader in self._all_readers:
+            await reader.interrupt()
+        await asyncio.gather(*self._running, return_exceptions=True)
         for reader in self._all_readers:
             await reader.close()
         self._point_reader.close()
@@ -621,23 +646,54 @@ class SqliteEngine:
             await transaction.rollback()
             raise
 
-    async def fetch(self, sql: str, params: collections.abc.Sequence[object]) -> list[typing.Any]:
-        """Run one read statement on a pooled reader connection."""
-        reader = await self._readers.get()
+    async def fetch(
+        self, sql: str, params: collections.abc.Sequence[object], *, scan: bool = False
+    ) -> list[typing.Any]:
+        """Run one read statement on a pooled reader connection; a scan first takes a place in the scans' share.
+
+        The statement runs in a task of its own that gives the reader (and the scan's place)
+        back when the statement stops. Cancelling the caller interrupts the statement, so an
+        expired or abandoned read never keeps a reader busy.
+        """
+        if scan:
+            await self._scans.acquire()
         try:
-            return list(await reader.execute_fetchall(sql, params))
-        finally:
-            self._readers.put_nowait(reader)
+            reader = await self._readers.get()
+        except BaseException:
+            if scan:
+                self._scans.release()
+            raise
+        running = asyncio.ensure_future(reader.execute_fetchall(sql, params))
+        self._running.add(running)
+        running.add_done_callback(functools.partial(self._statement_stopped, reader, scan))
+        try:
+            return list(await asyncio.shield(running))
+        except asyncio.CancelledError:
+            if not running.done():
+                # Thread-safe; a statement that ended meanwhile makes it a no-op (it never reaches the next one).
+                await reader.interrupt()
+            raise
+
+    def _statement_stopped(self, reader: aiosqlite.Connection, scan: bool, running: asyncio.Task[typing.Any]) -> None:
+        """Give a reader back once its statement stopped (ran out, failed, or was interrupted)."""
+        self._running.discard(running)
+        error = None if running.cancelled() else running.exception()
+        if isinstance(error, sqlite3.OperationalError) and str(error) == "interrupted":
+            self.interrupted_reads += 1
+            _LOGGER.debug("read interrupted: its call ended before its statement did")
+        self._readers.put_nowait(reader)
+        if scan:
+            self._scans.release()
 
     async def lookup(self, sql: str, params: collections.abc.Sequence[object]) -> list[typing.Any]:
         """Run a point get on the event loop's own connection: one index lookup costs less than a thread hop."""
         return self._point_reader.execute(sql, params).fetchall()
 
     async def counts(self) -> dict[str, int]:
-        """Return how many objects of each kind are stored."""
+        """Return how many objects of each kind are stored (counting reads whole tables: scans)."""
         result = {}
         for table in _ENTITY_TABLES:
-            ((count,),) = await self.fetch(f"SELECT count(*) FROM {table}", ())
+            ((count,),) = await self.fetch(f"SELECT count(*) FROM {table}", (), scan=True)
             result[table] = int(count)
         return result
 

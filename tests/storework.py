@@ -29,10 +29,12 @@ class FetchCounter:
     def calls(self) -> int:
         return len(self.limits)
 
-    async def fetch(self, sql: str, params: collections.abc.Sequence[object]) -> list[typing.Any]:
+    async def fetch(
+        self, sql: str, params: collections.abc.Sequence[object], *, scan: bool = False
+    ) -> list[typing.Any]:
         # Every page statement ends in ``LIMIT ?``: its last parameter is the page size.
         self.limits.append(typing.cast(int, params[-1]))
-        return await self._fetch(sql, params)
+        return await self._fetch(sql, params, scan=scan)
 
 
 class HeldFetch(FetchCounter):
@@ -44,7 +46,9 @@ class HeldFetch(FetchCounter):
         self.holding = asyncio.Event()
         self.held_and_cancelled = asyncio.Event()
 
-    async def fetch(self, sql: str, params: collections.abc.Sequence[object]) -> list[typing.Any]:
+    async def fetch(
+        self, sql: str, params: collections.abc.Sequence[object], *, scan: bool = False
+    ) -> list[typing.Any]:
         if self.calls >= self._free and not self.held_and_cancelled.is_set():
             self.limits.append(typing.cast(int, params[-1]))
             self.holding.set()
@@ -53,4 +57,4 @@ class HeldFetch(FetchCounter):
             except asyncio.CancelledError:
                 self.held_and_cancelled.set()
                 raise
-        return await super().fetch(sql, params)
+        return await super().fetch(sql, params, scan=scan)
