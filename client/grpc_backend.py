@@ -15,6 +15,7 @@ import dataclasses
 import logging
 import os
 import pathlib
+import types
 import typing
 
 import grpc
@@ -339,6 +340,20 @@ class GrpcBackend(backend.Backend):
             self._channel = self._stub = None
         self._read_only = None
         _LOGGER.info("disconnected target=%s", self._target)
+
+    async def __aenter__(self) -> typing_extensions.Self:
+        """Connect, so ``async with GrpcBackend(...) as backend:`` holds a connected backend."""
+        await self.connect()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: types.TracebackType | None,
+    ) -> None:
+        """Disconnect, even when the block raised: every write issued in it is committed first."""
+        await self.disconnect()
 
     async def flush(self) -> None:
         """Wait until every write issued so far is committed or has failed (read-only: none ever is)."""

@@ -7,6 +7,7 @@ import pathlib
 import cachestate
 import hikari
 import payloads
+import pytest
 
 from hikari_kura.client import GrpcBackend, GuildQuery, RoleQuery
 from hikari_kura.server import app as server_app
@@ -121,6 +122,26 @@ async def test_disconnect_waits_for_every_issued_write(target: str, app: hikari.
         assert await cachestate.member_ids(reader, 8 << 22) == set(range(1, 3001))
     finally:
         await reader.disconnect()
+
+
+async def test_async_with_connects_and_disconnects_after_every_issued_write(
+    target: str, app: hikari.GatewayBot
+) -> None:
+    async with GrpcBackend(target, app=app) as writer:
+        assert writer.session_id is not None
+        for member in payloads.members_of(app, 8 << 22, range(1, 1001)):
+            await writer.member_update(member, confirm=False)
+    assert writer.session_id is None
+
+    with pytest.raises(LookupError, match="the block failed"):
+        async with GrpcBackend(target, app=app) as failing:
+            for member in payloads.members_of(app, 8 << 22, range(1001, 2001)):
+                await failing.member_update(member, confirm=False)
+            raise LookupError("the block failed")
+    assert failing.session_id is None
+
+    async with GrpcBackend(target, app=app) as reader:
+        assert await cachestate.member_ids(reader, 8 << 22) == set(range(1, 2001))
 
 
 async def test_guild_leave_removes_the_guild_and_all_it_holds(backend: GrpcBackend, app: hikari.GatewayBot) -> None:
